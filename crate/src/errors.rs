@@ -1,0 +1,101 @@
+//! The crate's one error type, its conversion to Python exceptions, and the guide's custom exception.
+
+use std::fmt;
+
+use pyo3::exceptions::{PyException, PyOverflowError, PyUnicodeDecodeError, PyValueError};
+use pyo3::prelude::*;
+
+pyo3::create_exception!(
+    pyo3_showcase.errors,
+    CustomError,
+    PyException,
+    "An error defined in Rust with `create_exception!`; behaves like any Python exception class."
+);
+
+/// Everything that can go wrong inside the crate. Python sees each variant as a precise built-in exception.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading a file failed; becomes the matching `OSError` subclass (`FileNotFoundError`, ...).
+    Io(std::io::Error),
+    /// A file was not valid UTF-8; becomes `UnicodeDecodeError` carrying the offending bytes.
+    InvalidUtf8(std::string::FromUtf8Error),
+    /// A result or an input does not fit the Rust integer type; becomes `OverflowError`.
+    Overflow(&'static str),
+    /// An argument has a value the function does not accept; becomes `ValueError`.
+    InvalidValue(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Io(err) => write!(f, "{err}"),
+            Self::InvalidUtf8(err) => write!(f, "{err}"),
+            Self::Overflow(what) => write!(f, "{what}"),
+            Self::InvalidValue(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Self::Io(err)
+    }
+}
+
+impl From<std::string::FromUtf8Error> for Error {
+    fn from(err: std::string::FromUtf8Error) -> Self {
+        Self::InvalidUtf8(err)
+    }
+}
+
+impl From<Error> for PyErr {
+    fn from(err: Error) -> Self {
+        match err {
+            // PyO3 already maps every io::ErrorKind to the precise OSError subclass, errno included.
+            Error::Io(err) => err.into(),
+            Error::InvalidUtf8(err) => unicode_decode_error(&err),
+            Error::Overflow(what) => PyOverflowError::new_err(what),
+            Error::InvalidValue(message) => PyValueError::new_err(message),
+        }
+    }
+}
+
+/// Builds the same `UnicodeDecodeError` that `bytes.decode("utf-8")` would raise for these bytes.
+fn unicode_decode_error(err: &std::string::FromUtf8Error) -> PyErr {
+    let utf8 = err.utf8_error();
+    let start = utf8.valid_up_to();
+    let (end, reason) = match utf8.error_len() {
+        Some(len) => (start + len, "invalid utf-8 sequence"),
+        None => (err.as_bytes().len(), "unexpected end of data"),
+    };
+    let bytes = err.as_bytes().to_vec();
+    PyErr::new::<PyUnicodeDecodeError, _>(("utf-8", bytes, start, end, reason))
+}
+
+/// Raise `CustomError(message)`: the guide's example of raising a custom exception from Rust.
+#[pyfunction]
+pub fn raise_custom_error(message: String) -> PyResult<()> {
+    Err(CustomError::new_err(message))
+}
+
+/// Read a UTF-8 text file. Errors are the precise `OSError` subclass Python's `open()` would raise
+/// (`FileNotFoundError`, `PermissionError`, `IsADirectoryError`, ...), or `UnicodeDecodeError`.
+#[pyfunction]
+pub fn read_text(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
+    Ok(py.detach(|| read_utf8_file(&path))?)
+}
+
+/// Reads a whole file and checks it is UTF-8, keeping the bytes for the error message if not.
+pub fn read_utf8_file(path: &std::path::Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path)?;
+    Ok(String::from_utf8(bytes)?)
+}
+
+/// Panic inside Rust on purpose: shows that a panic reaches Python as `PanicException`, not a crash.
+#[pyfunction]
+#[allow(clippy::missing_panics_doc)] // Panicking is the whole point, and the docstring says so.
+pub fn trigger_panic(message: String) {
+    panic!("{message}");
+}

@@ -1,0 +1,106 @@
+//! Functions from the guide: arguments, defaults, text signatures and errors.
+
+use pyo3::prelude::*;
+
+use crate::errors::Error;
+
+/// Return the sum of two non-negative integers as a string: `sum_as_string(3, 5) == "8"`.
+///
+/// Raises `OverflowError` if an argument is negative or the sum does not fit in 64 bits.
+#[pyfunction]
+pub fn sum_as_string(a: u64, b: u64) -> PyResult<String> {
+    let sum = a.checked_add(b).ok_or(Error::Overflow("sum does not fit in 64 bits"))?;
+    Ok(sum.to_string())
+}
+
+/// Return `x + y`; `y` defaults to 10. Raises `OverflowError` outside the signed 64-bit range.
+#[pyfunction]
+#[pyo3(signature = (x, y = 10))]
+pub fn add(x: i64, y: i64) -> PyResult<i64> {
+    Ok(x.checked_add(y).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+}
+
+/// Return `x * x`. Raises `OverflowError` outside the signed 64-bit range.
+#[pyfunction]
+pub fn square(x: i64) -> PyResult<i64> {
+    Ok(x.checked_mul(x).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+}
+
+/// Return `2 * x`. Raises `OverflowError` outside the signed 64-bit range.
+#[pyfunction]
+pub fn double(x: i64) -> PyResult<i64> {
+    Ok(x.checked_mul(2).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+}
+
+/// Return the sum of the squares of `input`, a sequence of non-negative integers (default: empty).
+///
+/// Raises `ValueError("Input contains negative numbers")` if any number is negative, and
+/// `OverflowError` if a number or the sum does not fit in a signed 64-bit integer.
+#[pyfunction]
+#[pyo3(signature = (input = Vec::new()), text_signature = "(input=[])")]
+pub fn sum_of_squares(input: Vec<i64>) -> PyResult<i64> {
+    Ok(checked_sum_of_squares(&input)?)
+}
+
+/// The pure-Rust core of [`sum_of_squares`], testable without Python.
+pub fn checked_sum_of_squares(input: &[i64]) -> Result<i64, Error> {
+    if input.iter().any(|&x| x < 0) {
+        return Err(Error::InvalidValue("Input contains negative numbers".into()));
+    }
+    input.iter().try_fold(0_i64, |total, &x| {
+        x.checked_mul(x)
+            .and_then(|square| total.checked_add(square))
+            .ok_or(Error::Overflow("sum of squares does not fit in a signed 64-bit integer"))
+    })
+}
+
+/// Parse a decimal integer such as `"42"` or `"-7"`, like `int(s)` without whitespace or underscores.
+///
+/// Raises `ValueError` if `s` is not an integer, `OverflowError` if it does not fit in 64 bits.
+#[pyfunction]
+pub fn parse_int(s: &str) -> PyResult<i64> {
+    Ok(parse_decimal(s)?)
+}
+
+/// The pure-Rust core of [`parse_int`].
+pub fn parse_decimal(s: &str) -> Result<i64, Error> {
+    use std::num::IntErrorKind;
+    s.parse::<i64>().map_err(|err| match err.kind() {
+        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => {
+            Error::Overflow("integer does not fit in a signed 64-bit integer")
+        }
+        _ => Error::InvalidValue(format!("invalid literal for parse_int(): {s:?}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sum_of_squares_adds_squares() {
+        assert_eq!(checked_sum_of_squares(&[]).ok(), Some(0));
+        assert_eq!(checked_sum_of_squares(&[1, 2, 3]).ok(), Some(14));
+    }
+
+    #[test]
+    fn sum_of_squares_rejects_negatives_before_overflow() {
+        let err = checked_sum_of_squares(&[i64::MAX, -1]);
+        assert!(matches!(err, Err(Error::InvalidValue(_))));
+    }
+
+    #[test]
+    fn sum_of_squares_reports_overflow() {
+        assert!(matches!(checked_sum_of_squares(&[3_037_000_500]), Err(Error::Overflow(_))));
+        assert!(matches!(checked_sum_of_squares(&[3_037_000_499, 3_037_000_499]), Err(Error::Overflow(_))));
+    }
+
+    #[test]
+    fn parse_decimal_accepts_signs_and_rejects_junk() {
+        assert_eq!(parse_decimal("-7").ok(), Some(-7));
+        assert_eq!(parse_decimal("+7").ok(), Some(7));
+        assert!(matches!(parse_decimal("7 "), Err(Error::InvalidValue(_))));
+        assert!(matches!(parse_decimal(""), Err(Error::InvalidValue(_))));
+        assert!(matches!(parse_decimal("99999999999999999999"), Err(Error::Overflow(_))));
+    }
+}
