@@ -1,8 +1,9 @@
 //! The crate's one error type, its conversion to Python exceptions, and the guide's custom exception.
 
 use std::fmt;
+use std::path::PathBuf;
 
-use pyo3::exceptions::{PyException, PyOverflowError, PyUnicodeDecodeError, PyValueError};
+use pyo3::exceptions::{PyException, PyOSError, PyOverflowError, PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
 
 pyo3::create_exception!(
@@ -15,8 +16,14 @@ pyo3::create_exception!(
 /// Everything that can go wrong inside the crate. Python sees each variant as a precise built-in exception.
 #[derive(Debug)]
 pub enum Error {
-    /// Reading a file failed; becomes the matching `OSError` subclass (`FileNotFoundError`, ...).
-    Io(std::io::Error),
+    /// Reading `path` failed; becomes the matching `OSError` subclass (`FileNotFoundError`, ...)
+    /// with `errno`, `strerror` and `filename` set, as `open()` would raise it.
+    Io {
+        /// The file that could not be read.
+        path: PathBuf,
+        /// What the operating system reported.
+        source: std::io::Error,
+    },
     /// A file was not valid UTF-8; becomes `UnicodeDecodeError` carrying the offending bytes.
     InvalidUtf8(std::string::FromUtf8Error),
     /// A result or an input does not fit the Rust integer type; becomes `OverflowError`.
@@ -28,7 +35,7 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Io(err) => write!(f, "{err}"),
+            Self::Io { path, source } => write!(f, "{}: {source}", path.display()),
             Self::InvalidUtf8(err) => write!(f, "{err}"),
             Self::Overflow(what) => write!(f, "{what}"),
             Self::InvalidValue(message) => write!(f, "{message}"),
@@ -37,12 +44,6 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
-
-impl From<std::io::Error> for Error {
-    fn from(err: std::io::Error) -> Self {
-        Self::Io(err)
-    }
-}
 
 impl From<std::string::FromUtf8Error> for Error {
     fn from(err: std::string::FromUtf8Error) -> Self {
@@ -53,12 +54,26 @@ impl From<std::string::FromUtf8Error> for Error {
 impl From<Error> for PyErr {
     fn from(err: Error) -> Self {
         match err {
-            // PyO3 already maps every io::ErrorKind to the precise OSError subclass, errno included.
-            Error::Io(err) => err.into(),
+            Error::Io { path, source } => os_error(path, source),
             Error::InvalidUtf8(err) => unicode_decode_error(&err),
             Error::Overflow(what) => PyOverflowError::new_err(what),
             Error::InvalidValue(message) => PyValueError::new_err(message),
         }
+    }
+}
+
+/// Builds the `OSError` Python's `open()` would raise: `OSError(errno, strerror, filename)` picks the
+/// precise subclass (`FileNotFoundError`, `PermissionError`, `IsADirectoryError`, ...) from `errno`.
+fn os_error(path: PathBuf, source: std::io::Error) -> PyErr {
+    match source.raw_os_error() {
+        Some(errno) => {
+            let message = source.to_string();
+            let strerror = message.strip_suffix(&format!(" (os error {errno})")).unwrap_or(&message).to_owned();
+            // `filename` is a `str`, as with `open()`; undecodable bytes round-trip via surrogateescape.
+            PyOSError::new_err((errno, strerror, path.into_os_string()))
+        }
+        // Not from the operating system (e.g. an unsupported operation): PyO3 maps the error kind.
+        None => source.into(),
     }
 }
 
@@ -89,7 +104,7 @@ pub fn read_text(py: Python<'_>, path: std::path::PathBuf) -> PyResult<String> {
 
 /// Reads a whole file and checks it is UTF-8, keeping the bytes for the error message if not.
 pub fn read_utf8_file(path: &std::path::Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path)?;
+    let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.to_owned(), source })?;
     Ok(String::from_utf8(bytes)?)
 }
 
