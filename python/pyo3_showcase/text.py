@@ -1,9 +1,9 @@
-"""The guide's word count, in parallel Rust and in pure Python.
+r"""The guide's word count, in parallel Rust and in pure Python.
 
 A *word* is a maximal run of characters that are not whitespace, and *whitespace* is exactly
-what ``str.isspace()`` accepts, i.e. the separators ``str.split()`` uses: spaces, tabs, ``\\n``,
-``\\r``, ``\\v``, ``\\f``, the ASCII separators ``\\x1c``-``\\x1f``, ``\\x85``, and the Unicode
-spaces and line/paragraph separators (``\\u00a0``, ``\\u2028``, ``\\u3000``, ...). Matching is exact
+what ``str.isspace()`` accepts, i.e. the separators ``str.split()`` uses: spaces, tabs, ``\n``,
+``\r``, ``\v``, ``\f``, the ASCII separators ``\x1c``-``\x1f``, ``\x85``, and the Unicode
+spaces and line/paragraph separators (``\u00a0``, ``\u2028``, ``\u3000``, ...). Matching is exact
 and case-sensitive. A needle that is empty or contains whitespace is never a word, so it counts 0.
 The Rust functions and :func:`search_py` agree on every string.
 """
