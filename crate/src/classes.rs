@@ -7,8 +7,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use pyo3::exceptions::PyAttributeError;
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
-use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
+
+use crate::errors::Error;
 
 /// The guide's first class: one integer `num`, also exposed as the property `number`.
 #[pyclass(module = "pyo3_showcase.classes", name = "MyClass")]
@@ -91,6 +93,7 @@ pub fn return_myclass() -> MyClass {
 }
 
 /// A mutable counter. Methods take `&mut self`, so PyO3 checks borrows at run time.
+/// The value is a signed 64-bit integer; `increment` raises `OverflowError` rather than wrap around.
 #[pyclass(module = "pyo3_showcase.classes", name = "Counter")]
 pub struct Counter {
     value: i64,
@@ -105,9 +108,10 @@ impl Counter {
     }
 
     /// Add one and return the new value.
-    fn increment(&mut self) -> i64 {
-        self.value = self.value.wrapping_add(1);
-        self.value
+    fn increment(&mut self) -> PyResult<i64> {
+        self.value =
+            self.value.checked_add(1).ok_or(Error::Overflow("counter does not fit in a signed 64-bit integer"))?;
+        Ok(self.value)
     }
 
     /// Return the current value.
@@ -160,9 +164,14 @@ impl Point {
     }
 
     fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let py = slf.py();
         let class_name = slf.get_type().qualname()?;
-        let point = slf.try_borrow()?;
-        Ok(format!("{class_name}(x={:?}, y={:?})", point.x, point.y))
+        let (x, y) = {
+            let point = slf.try_borrow()?;
+            (point.x, point.y)
+        };
+        // Python's float repr (`1e+20`, `nan`), not Rust's (`1e20`, `NaN`).
+        Ok(format!("{class_name}(x={}, y={})", PyFloat::new(py, x).repr()?, PyFloat::new(py, y).repr()?))
     }
 }
 
@@ -375,7 +384,7 @@ impl AttributeBag {
         let removed = self.attributes().remove(name);
         match removed {
             Some(_) => Ok(()),
-            None => Err(PyAttributeError::new_err(name.to_owned())),
+            None => Err(PyAttributeError::new_err(format!("'AttributeBag' object has no attribute '{name}'"))),
         }
     }
 

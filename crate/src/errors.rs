@@ -79,14 +79,20 @@ fn os_error(path: PathBuf, source: std::io::Error) -> PyErr {
 
 /// Builds the same `UnicodeDecodeError` that `bytes.decode("utf-8")` would raise for these bytes.
 fn unicode_decode_error(err: &std::string::FromUtf8Error) -> PyErr {
+    let bytes = err.as_bytes();
     let utf8 = err.utf8_error();
     let start = utf8.valid_up_to();
     let (end, reason) = match utf8.error_len() {
-        Some(len) => (start + len, "invalid utf-8 sequence"),
-        None => (err.as_bytes().len(), "unexpected end of data"),
+        Some(len) => (start + len, invalid_sequence_reason(bytes[start])),
+        None => (bytes.len(), "unexpected end of data"),
     };
-    let bytes = err.as_bytes().to_vec();
-    PyErr::new::<PyUnicodeDecodeError, _>(("utf-8", bytes, start, end, reason))
+    PyErr::new::<PyUnicodeDecodeError, _>(("utf-8", bytes.to_vec(), start, end, reason))
+}
+
+/// CPython's wording for an invalid sequence starting with `first`: a byte that can start a
+/// multi-byte sequence (`0xC2..=0xF4`) was followed by a bad continuation byte.
+fn invalid_sequence_reason(first: u8) -> &'static str {
+    if (0xC2..=0xF4).contains(&first) { "invalid continuation byte" } else { "invalid start byte" }
 }
 
 /// Raise `CustomError(message)`: the guide's example of raising a custom exception from Rust.

@@ -54,7 +54,8 @@ pub fn checked_sum_of_squares(input: &[i64]) -> Result<i64, Error> {
     })
 }
 
-/// Parse a decimal integer such as `"42"` or `"-7"`, like `int(s)` without whitespace or underscores.
+/// Parse a decimal integer such as `"42"` or `"-7"`: an optional sign and ASCII digits, like `int(s)`
+/// without whitespace, underscores or non-ASCII digits.
 ///
 /// Raises `ValueError` if `s` is not an integer, `OverflowError` if it does not fit in 64 bits.
 #[pyfunction]
@@ -66,11 +67,19 @@ pub fn parse_int(s: &str) -> PyResult<i64> {
 pub fn parse_decimal(s: &str) -> Result<i64, Error> {
     use std::num::IntErrorKind;
     s.parse::<i64>().map_err(|err| match err.kind() {
-        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow => {
+        // Rust reports overflow as soon as the digits read so far overflow, even if a later character
+        // makes the literal invalid (`"99999999999999999999-"`); `int()` calls that a `ValueError`.
+        IntErrorKind::PosOverflow | IntErrorKind::NegOverflow if is_decimal_literal(s) => {
             Error::Overflow("integer does not fit in a signed 64-bit integer")
         }
         _ => Error::InvalidValue(format!("invalid literal for parse_int(): {s:?}")),
     })
+}
+
+/// An optional `+` or `-` followed by at least one ASCII digit.
+fn is_decimal_literal(s: &str) -> bool {
+    let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -102,5 +111,12 @@ mod tests {
         assert!(matches!(parse_decimal("7 "), Err(Error::InvalidValue(_))));
         assert!(matches!(parse_decimal(""), Err(Error::InvalidValue(_))));
         assert!(matches!(parse_decimal("99999999999999999999"), Err(Error::Overflow(_))));
+        assert!(matches!(parse_decimal("-99999999999999999999"), Err(Error::Overflow(_))));
+    }
+
+    #[test]
+    fn parse_decimal_calls_an_invalid_literal_invalid_even_after_overflowing_digits() {
+        assert!(matches!(parse_decimal("99999999999999999999-"), Err(Error::InvalidValue(_))));
+        assert!(matches!(parse_decimal("-99999999999999999999x"), Err(Error::InvalidValue(_))));
     }
 }

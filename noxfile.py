@@ -1,0 +1,75 @@
+# /// script
+# requires-python = ">=3.11"
+# dependencies = ["nox==2026.10.20"]
+# ///
+"""Developer commands. Run them all with `uv run noxfile.py` (see the README); one with `-s NAME`.
+
+Sessions only wire the programs in scripts/ and the standard tools together; tool versions are
+pinned in pyproject.toml's [dependency-groups] (nox itself in the header above, which uv reads).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2026.10.20"
+nox.options.default_venv_backend = "uv"
+nox.options.sessions = ["lint", "rust", "tests"]
+nox.options.error_on_missing_interpreters = True
+
+REPO = Path(__file__).resolve().parent
+PYPROJECT = nox.project.load_toml(REPO / "pyproject.toml")
+TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
+# PyO3 build configuration of a free-threaded CPython 3.14, so the crate can be compiled and linted
+# for it on machines that have no free-threaded interpreter (cross-compilation settings).
+FREE_THREADED_CONFIG = REPO / "crate" / "pyo3-configs" / "cp314t.txt"
+
+
+def build_test_wheel(session: nox.Session) -> Path:
+    """Build the release abi3 wheel into a clean wheelhouse (cargo's cache keeps re-runs fast)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "build"))
+    shutil.rmtree(TEST_WHEELHOUSE, ignore_errors=True)
+    session.run("maturin", "build", "--release", "--locked", "--out", str(TEST_WHEELHOUSE))
+    (wheel,) = TEST_WHEELHOUSE.glob("pyo3_showcase-*.whl")
+    return wheel
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Formatting, lints and types: ruff, rustfmt, clippy (GIL and free-threaded), mypy, stubtest."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint", "typecheck"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("cargo", "fmt", "--all", "--check", external=True)
+    session.run("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings", external=True)
+    session.run(
+        "cargo", "clippy", "--locked", "--lib", "--", "-D", "warnings", external=True,
+        env={"PYO3_CONFIG_FILE": str(FREE_THREADED_CONFIG), "CARGO_TARGET_DIR": str(REPO / "target" / "cp314t")},
+    )
+    wheel = build_test_wheel(session)
+    session.install(str(wheel))
+    session.run("mypy")
+    session.run(
+        "python", "-m", "mypy.stubtest", "pyo3_showcase",
+        "--allowlist", str(REPO / "python" / "stubtest-allowlist.txt"),
+    )
+
+
+@nox.session
+def rust(session: nox.Session) -> None:
+    """The pure-Rust unit tests."""
+    session.run("cargo", "test", "--locked", external=True)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Build the wheel once and run the test suite on every supported interpreter installed here."""
+    build_test_wheel(session)
+    session.run("python", "scripts/test_wheels.py", str(TEST_WHEELHOUSE), *session.posargs)
+
+
+if __name__ == "__main__":
+    nox.main()
