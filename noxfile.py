@@ -46,15 +46,26 @@ def lint(session: nox.Session) -> None:
     session.run("cargo", "fmt", "--all", "--check", external=True)
     session.run("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings", external=True)
     session.run(
-        "cargo", "clippy", "--locked", "--lib", "--", "-D", "warnings", external=True,
+        "cargo",
+        "clippy",
+        "--locked",
+        "--lib",
+        "--",
+        "-D",
+        "warnings",
+        external=True,
         env={"PYO3_CONFIG_FILE": str(FREE_THREADED_CONFIG), "CARGO_TARGET_DIR": str(REPO / "target" / "cp314t")},
     )
     wheel = build_test_wheel(session)
     session.install(str(wheel))
     session.run("mypy")
     session.run(
-        "python", "-m", "mypy.stubtest", "pyo3_showcase",
-        "--allowlist", str(REPO / "python" / "stubtest-allowlist.txt"),
+        "python",
+        "-m",
+        "mypy.stubtest",
+        "pyo3_showcase",
+        "--allowlist",
+        str(REPO / "python" / "stubtest-allowlist.txt"),
     )
 
 

@@ -66,9 +66,7 @@ class Interpreter:
 def probe(path: Path, source: str) -> Interpreter | None:
     """Ask the interpreter at ``path`` what it is; None if it is not a working Python."""
     try:
-        result = subprocess.run(
-            [str(path), "-I", "-c", PROBE], capture_output=True, text=True, timeout=30, check=True
-        )
+        result = subprocess.run([str(path), "-I", "-c", PROBE], capture_output=True, text=True, timeout=30, check=True)
         facts = json.loads(result.stdout)
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
@@ -122,7 +120,10 @@ def from_uv() -> Iterator[tuple[Path, str]]:
     try:
         listing = subprocess.run(
             [uv, "python", "list", "--only-installed", "--output-format", "json"],
-            capture_output=True, text=True, timeout=60, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         )
         entries = json.loads(listing.stdout)
     except (OSError, subprocess.SubprocessError, ValueError):

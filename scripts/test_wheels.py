@@ -50,7 +50,7 @@ def installed_wheel(python: Path) -> str:
     code = (
         "from importlib.metadata import distribution as d; dist = d('pyo3-showcase'); "
         "tags = [l.split(': ', 1)[1] for l in dist.read_text('WHEEL').splitlines() if l.startswith('Tag: ')]; "
-        "print(f\"pyo3_showcase-{dist.version}-{tags[0]}\")"
+        'print(f"pyo3_showcase-{dist.version}-{tags[0]}")'
     )
     result = subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=False)
     return result.stdout.strip()
@@ -60,17 +60,32 @@ def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path
     """A fresh venv with the test tools and pyo3-showcase from the wheelhouse; None if no wheel fits."""
     run(["uv", "venv", "--quiet", "--clear", "--python", str(interpreter.path), str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
-    run(["uv", "pip", "install", "--quiet", "--python", str(python), "--group", str(REPO / "pyproject.toml:test")],
-        check=True)
-    installed = run([
-        "uv", "pip", "install", "--quiet", "--python", str(python), "--no-index", "--only-binary", ":all:",
-        "--find-links", str(wheelhouse), "pyo3-showcase",
-    ])
+    run(
+        ["uv", "pip", "install", "--quiet", "--python", str(python), "--group", str(REPO / "pyproject.toml:test")],
+        check=True,
+    )
+    installed = run(
+        [
+            "uv",
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python),
+            "--no-index",
+            "--only-binary",
+            ":all:",
+            "--find-links",
+            str(wheelhouse),
+            "pyo3-showcase",
+        ]
+    )
     return python if installed.returncode == 0 else None
 
 
-def test_interpreter(interpreter: Interpreter, wheelhouse: Path, work_dir: Path, pytest_args: list[str],
-                     parallel_threads: bool) -> Outcome:
+def test_interpreter(
+    interpreter: Interpreter, wheelhouse: Path, work_dir: Path, pytest_args: list[str], parallel_threads: bool
+) -> Outcome:
     """Install into a fresh environment for ``interpreter`` and run the suite; never raises on failure."""
     started = time.monotonic()
     print(f"\n== {interpreter.tag} ({interpreter.version}, {interpreter.path})", flush=True)
@@ -101,12 +116,25 @@ def main() -> int:
     """Test the wheelhouse on each interpreter and print a summary; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wheelhouse", type=Path, help="directory holding the wheels to test")
-    parser.add_argument("--python", action="append", default=[], metavar="TAG",
-                        help="test only this interpreter kind (cp310, cp314t, pp311, ...); repeatable")
-    parser.add_argument("--work-dir", type=Path, default=REPO / "target" / "test-envs",
-                        help="where the per-interpreter environments are created (default: %(default)s)")
-    parser.add_argument("--no-parallel-threads", dest="parallel_threads", action="store_false",
-                        help="skip the second run under pytest-run-parallel")
+    parser.add_argument(
+        "--python",
+        action="append",
+        default=[],
+        metavar="TAG",
+        help="test only this interpreter kind (cp310, cp314t, pp311, ...); repeatable",
+    )
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=REPO / "target" / "test-envs",
+        help="where the per-interpreter environments are created (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--no-parallel-threads",
+        dest="parallel_threads",
+        action="store_false",
+        help="skip the second run under pytest-run-parallel",
+    )
     parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
     args = parser.parse_args()
 

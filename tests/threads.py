@@ -22,7 +22,7 @@ def run_in_threads(count: int, work: Callable[[int], T]) -> list[T]:
         try:
             barrier.wait()
             results[index] = work(index)
-        except BaseException as error:  # noqa: BLE001 - re-raised in the caller below
+        except BaseException as error:  # re-raised in the caller below
             errors.append(error)
 
     threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
