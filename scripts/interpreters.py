@@ -3,8 +3,9 @@
 Usage: python scripts/interpreters.py [--json]
 
 Looks on PATH (python3.X, python3.Xt, pypy3.X), in pyenv's versions directory, in uv's managed
-interpreters, and in the directories listed in PYO3_SHOWCASE_PYTHONS (os.pathsep-separated
-interpreter paths or bin directories). Each candidate is asked what it is, so a name never lies.
+interpreters, in the directories listed in PYO3_SHOWCASE_PYTHONS (os.pathsep-separated
+interpreter paths or bin directories), and in the interpreters scripts/provision_interpreters.py
+made available (CACHE_DIR/bin). Each candidate is asked what it is, so a name never lies.
 Prints one line per supported interpreter, and one line naming each kind of interpreter that is
 supported but missing (free-threaded CPython in particular), so a skipped cell is never silent.
 """
@@ -28,6 +29,10 @@ FREE_THREADED_MINORS = range(14, 16)
 PYPY_MINORS = range(11, 13)
 
 INTERPRETER_NAME = re.compile(r"python3\.\d+t?|pypy3\.\d+")
+
+# Everything the project provisions lives here, outside the repository.
+CACHE_DIR = Path(os.environ.get("PYO3_SHOWCASE_CACHE", Path.home() / ".cache" / "pyo3-showcase"))
+PROVISIONED_BIN = CACHE_DIR / "bin"
 
 PROBE = (
     "import json, sys, sysconfig; print(json.dumps({"
@@ -133,22 +138,30 @@ def from_uv() -> Iterator[tuple[Path, str]]:
             yield Path(entry["path"]), "uv"
 
 
+def interpreters_in(directory: Path) -> Iterator[Path]:
+    """Files in ``directory`` named like an interpreter of a specific version."""
+    if directory.is_dir():
+        yield from (path for path in sorted(directory.iterdir()) if INTERPRETER_NAME.fullmatch(path.name))
+
+
 def from_environment() -> Iterator[tuple[Path, str]]:
     """Candidates named in PYO3_SHOWCASE_PYTHONS: interpreter paths or bin directories."""
     for item in filter(None, os.environ.get("PYO3_SHOWCASE_PYTHONS", "").split(os.pathsep)):
         path = Path(item)
-        if path.is_dir():
-            for candidate in sorted(path.iterdir()):
-                if INTERPRETER_NAME.fullmatch(candidate.name):
-                    yield candidate, "PYO3_SHOWCASE_PYTHONS"
-        else:
-            yield path, "PYO3_SHOWCASE_PYTHONS"
+        for candidate in interpreters_in(path) if path.is_dir() else [path]:
+            yield candidate, "PYO3_SHOWCASE_PYTHONS"
+
+
+def from_provisioned() -> Iterator[tuple[Path, str]]:
+    """Candidates that scripts/provision_interpreters.py made available."""
+    for candidate in interpreters_in(PROVISIONED_BIN):
+        yield candidate, "provisioned"
 
 
 def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Interpreter]:
     """Every supported interpreter, one per kind and version (the first source wins), sorted."""
     if candidates is None:
-        candidates = [*from_environment(), *from_path(), *from_pyenv(), *from_uv()]
+        candidates = [*from_environment(), *from_path(), *from_pyenv(), *from_uv(), *from_provisioned()]
     found: dict[str, Interpreter] = {}
     seen_paths: set[Path] = set()
     for path, source in candidates:
@@ -162,20 +175,30 @@ def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Inter
     return sorted(found.values(), key=lambda i: (i.implementation, i.free_threaded, i.minor))
 
 
+def supported_tags() -> list[str]:
+    """Every interpreter kind the project supports, e.g. cp310 ... cp315, cp314t, cp315t, pp311."""
+    return [
+        *(f"cp3{minor}" for minor in CPYTHON_MINORS),
+        *(f"cp3{minor}t" for minor in FREE_THREADED_MINORS),
+        *(f"pp3{minor}" for minor in PYPY_MINORS),
+    ]
+
+
 def missing_kinds(interpreters: Iterable[Interpreter]) -> list[str]:
-    """One line for each supported interpreter kind that was not found, saying what was searched."""
+    """One line for each supported interpreter kind that was not found, saying why."""
     present = {interpreter.tag for interpreter in interpreters}
-    searched = "PATH, pyenv, uv and PYO3_SHOWCASE_PYTHONS"
+    searched = "searched PATH, pyenv, uv, PYO3_SHOWCASE_PYTHONS and the provisioned ones"
     lines = []
-    free_threaded = [f"cp3{minor}t" for minor in FREE_THREADED_MINORS]
-    if not present.intersection(free_threaded):
-        lines.append(
-            f"free-threaded CPython: skipped, none found ({searched} have no "
-            f"{'/'.join(f'python3.{m}t' for m in FREE_THREADED_MINORS)}); the hosted workflow tests it"
-        )
-    for tag in [f"cp3{minor}" for minor in CPYTHON_MINORS] + [f"pp3{minor}" for minor in PYPY_MINORS]:
-        if tag not in present:
-            lines.append(f"{tag}: not installed here ({searched} searched)")
+    for tag in supported_tags():
+        if tag in present:
+            continue
+        if tag.endswith("t"):
+            lines.append(
+                f"{tag}: skipped, no free-threaded CPython 3.{tag[3:-1]} here ({searched}; Debian builds none, "
+                "so it cannot be provisioned offline); the hosted workflow tests it"
+            )
+        else:
+            lines.append(f"{tag}: skipped, not installed here ({searched})")
     return lines
 
 

@@ -58,7 +58,10 @@ impl PyAsyncIter {
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         // Take the number now, so values come out in order however the futures are scheduled.
-        let next = self.issued.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        // Saturate rather than wrap, so an exhausted iterator stays exhausted however often it is polled.
+        let (Ok(issued) | Err(issued)) =
+            self.issued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |issued| Some(issued.saturating_add(1)));
+        let next = issued.saturating_add(1);
         pyo3_async_runtimes::tokio::future_into_py(py, async move {
             tokio::time::sleep(Duration::from_millis(1)).await;
             if next > ITEMS {
@@ -140,7 +143,7 @@ impl HashSet {
     /// Return an iterator over the items, in insertion order.
     fn iter(slf: Py<Self>) -> HashSetIterator {
         let expected_len = slf.get().len();
-        HashSetIterator { set: slf, position: 0, expected_len }
+        HashSetIterator { set: Some(slf), position: 0, expected_len }
     }
 
     fn __iter__(slf: Py<Self>) -> HashSetIterator {
@@ -156,7 +159,9 @@ impl HashSet {
 /// Iterator over a `HashSet`; holds a reference to the set and a position, never a copy.
 #[pyclass(module = "pyo3_showcase.iterators", name = "HashSetIterator")]
 pub struct HashSetIterator {
-    set: Py<HashSet>,
+    /// `None` once exhausted: like `set`'s iterator it then lets go of the set and stops for good,
+    /// as the iterator protocol requires, even if the set grows afterwards.
+    set: Option<Py<HashSet>>,
     position: usize,
     expected_len: usize,
 }
@@ -168,12 +173,20 @@ impl HashSetIterator {
     }
 
     fn __next__(&mut self) -> PyResult<Option<i64>> {
-        let items = self.set.get().items();
+        let Some(set) = &self.set else {
+            return Ok(None);
+        };
+        let items = set.get().items();
         if items.len() != self.expected_len {
             return Err(PyRuntimeError::new_err("Set changed size during iteration"));
         }
         let item = items.get_index(self.position).copied();
-        self.position += 1;
+        drop(items);
+        if item.is_some() {
+            self.position += 1;
+        } else {
+            self.set = None;
+        }
         Ok(item)
     }
 }
