@@ -70,7 +70,13 @@ fn os_error(path: PathBuf, source: std::io::Error) -> PyErr {
             let message = source.to_string();
             let strerror = message.strip_suffix(&format!(" (os error {errno})")).unwrap_or(&message).to_owned();
             // `filename` is a `str`, as with `open()`; undecodable bytes round-trip via surrogateescape.
-            PyOSError::new_err((errno, strerror, path.into_os_string()))
+            let filename = path.into_os_string();
+            // On Windows the code is a Win32 error: as `winerror`, Python derives errno and the subclass.
+            #[cfg(windows)]
+            let arguments = (errno, strerror, filename, errno);
+            #[cfg(not(windows))]
+            let arguments = (errno, strerror, filename);
+            PyOSError::new_err(arguments)
         }
         // Not from the operating system (e.g. an unsupported operation): PyO3 maps the error kind.
         None => source.into(),

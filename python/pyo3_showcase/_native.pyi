@@ -134,6 +134,7 @@ class WithDict:
     def __new__(cls) -> Self: ...
     # Instances carry a __dict__; this tells type checkers that any attribute may be read.
     def __getattr__(self, name: str, /) -> Any: ...  # noqa: ANN401 - any attribute may be set
+    def __setattr__(self, name: str, value: object, /) -> None: ...
 
 @final
 class FreelistItem:
