@@ -28,13 +28,11 @@ TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
 FREE_THREADED_CONFIG = REPO / "crate" / "pyo3-configs" / "cp314t.txt"
 
 
-def build_test_wheel(session: nox.Session) -> Path:
-    """Build the release abi3 wheel into a clean wheelhouse (cargo's cache keeps re-runs fast)."""
+def build_test_wheels(session: nox.Session, *abis: str) -> None:
+    """Build release wheels into a clean test wheelhouse (cargo's cache keeps re-runs fast)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "build"))
     shutil.rmtree(TEST_WHEELHOUSE, ignore_errors=True)
-    session.run("maturin", "build", "--release", "--locked", "--out", str(TEST_WHEELHOUSE))
-    (wheel,) = TEST_WHEELHOUSE.glob("pyo3_showcase-*.whl")
-    return wheel
+    session.run("python", "scripts/build_wheels.py", "--out", str(TEST_WHEELHOUSE), *(f"--abi={abi}" for abi in abis))
 
 
 @nox.session
@@ -56,8 +54,8 @@ def lint(session: nox.Session) -> None:
         external=True,
         env={"PYO3_CONFIG_FILE": str(FREE_THREADED_CONFIG), "CARGO_TARGET_DIR": str(REPO / "target" / "cp314t")},
     )
-    wheel = build_test_wheel(session)
-    session.install(str(wheel))
+    build_test_wheels(session, "abi3")
+    session.install("--no-index", "--find-links", str(TEST_WHEELHOUSE), "pyo3-showcase")
     session.run("mypy")
     session.run(
         "python",
@@ -77,8 +75,9 @@ def rust(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Build the wheel once and run the test suite on every supported interpreter installed here."""
-    build_test_wheel(session)
+    """Provide missing interpreters, build one wheel per ABI, and test it on every interpreter."""
+    session.run("python", "scripts/provision_interpreters.py")
+    build_test_wheels(session)
     session.run("python", "scripts/test_wheels.py", str(TEST_WHEELHOUSE), *session.posargs)
 
 

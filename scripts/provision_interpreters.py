@@ -95,7 +95,9 @@ def build_debian_root(suite: str, packages: list[str]) -> Path | None:
     # No mirror argument: debootstrap uses Debian's default archive, as it would for any user.
     result = subprocess.run(
         ["debootstrap", "--variant=minbase", f"--include={include}", suite, str(partial)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         tail = result.stdout.strip().splitlines()[-1:] + result.stderr.strip().splitlines()[-1:]
@@ -111,13 +113,15 @@ def build_debian_root(suite: str, packages: list[str]) -> Path | None:
 def run_on_host(root: Path, binary: Path) -> None:
     """Make a root-filesystem binary run on the host with the root filesystem's loader and libraries."""
     loader = str(root / LOADER)
-    current = subprocess.run(["patchelf", "--print-interpreter", str(binary)], capture_output=True, text=True)
+    printed = ["patchelf", "--print-interpreter", str(binary)]
+    current = subprocess.run(printed, capture_output=True, text=True, check=False)
     if current.stdout.strip() == loader:
         return
     rpath = ":".join(str(root / directory) for directory in LIBRARY_DIRS)
     # DT_RPATH (not RUNPATH) also applies to the libraries the interpreter loads later on.
-    subprocess.run(["patchelf", "--set-interpreter", loader, "--force-rpath", "--set-rpath", rpath, str(binary)],
-                   check=True)
+    subprocess.run(
+        ["patchelf", "--set-interpreter", loader, "--force-rpath", "--set-rpath", rpath, str(binary)], check=True
+    )
 
 
 def provide_from_debian(tags: list[str], suite: str) -> None:

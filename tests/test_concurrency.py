@@ -91,10 +91,14 @@ def test_lazy_config_initializations_is_read_only() -> None:
 def test_lazy_config_initializes_exactly_once_when_eight_threads_ask_at_once(interleaving_threads: None) -> None:
     # A fresh config each round: every round is a new race for the first initialization.
     for _ in range(20):
-        config = LazyConfig()
-        assert config.initializations == 0
-        assert run_in_threads(THREADS, lambda _, config=config: config.get_data()) == ["Initialized Data"] * THREADS
-        assert config.initializations == 1
+        race_for_the_first_initialization()
+
+
+def race_for_the_first_initialization() -> None:
+    config = LazyConfig()
+    assert config.initializations == 0
+    assert run_in_threads(THREADS, lambda _: config.get_data()) == ["Initialized Data"] * THREADS
+    assert config.initializations == 1
 
 
 GIL_CHECK = """

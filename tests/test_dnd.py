@@ -18,7 +18,8 @@ U64 = 2**64 - 1
 
 def reference_rolls(n: int, sides: int, seed: int) -> list[int]:
     """The documented generator, SplitMix64 with rejection sampling, written out in Python."""
-    state, rolls = seed, []
+    state = seed
+    rolls: list[int] = []
     zone = U64 - U64 % sides
     while len(rolls) < n:
         state = (state + 0x9E37_79B9_7F4A_7C15) & U64

@@ -225,7 +225,7 @@ def test_hash_set_matches_the_guides_container_example() -> None:
 
 def test_hash_set_iterator_cannot_be_created_directly() -> None:
     with pytest.raises(TypeError):
-        HashSetIterator()  # type: ignore[call-arg]
+        HashSetIterator()
 
 
 def test_hash_set_iterator_reads_the_set_in_place_instead_of_copying_it() -> None:
