@@ -39,10 +39,12 @@ class Outcome:
     seconds: float
 
 
-def run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    """Run a command, echoing it, with output passing straight through."""
+def run(
+    command: list[str], *, check: bool = False, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run a command, echoing it, with its output passing straight through."""
     print("  $", " ".join(command), flush=True)
-    return subprocess.run(command, text=True, check=False, **kwargs)  # type: ignore[call-overload,no-any-return]
+    return subprocess.run(command, text=True, check=check, cwd=cwd, env=env)
 
 
 def installed_wheel(python: Path) -> str:
@@ -56,14 +58,22 @@ def installed_wheel(python: Path) -> str:
     return result.stdout.strip()
 
 
+def install_group(python: Path, group: str, *, binary_only: bool) -> bool:
+    """Install a dependency group of pyproject.toml into ``python``'s environment; True if it worked."""
+    command = ["uv", "pip", "install", "--quiet", "--python", str(python)]
+    command += ["--only-binary", ":all:"] if binary_only else []
+    return run([*command, "--group", f"{REPO / 'pyproject.toml'}:{group}"]).returncode == 0
+
+
 def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path) -> Path | None:
     """A fresh venv with the test tools and pyo3-showcase from the wheelhouse; None if no wheel fits."""
     run(["uv", "venv", "--quiet", "--clear", "--python", str(interpreter.path), str(env_dir)], check=True)
     python = env_dir / "bin" / "python"
-    run(
-        ["uv", "pip", "install", "--quiet", "--python", str(python), "--group", str(REPO / "pyproject.toml:test")],
-        check=True,
-    )
+    # Test tools may build from source (hypothesis ships only CPython wheels; uv caches the build).
+    if not install_group(python, "test", binary_only=False):
+        raise RuntimeError(f"could not install the test tools for {interpreter.tag}")
+    if not install_group(python, "numpy", binary_only=True):
+        print(f"  numpy: no wheel for {interpreter.tag}; the arrays tests will be skipped", flush=True)
     installed = run(
         [
             "uv",
@@ -135,8 +145,10 @@ def main() -> int:
         action="store_false",
         help="skip the second run under pytest-run-parallel",
     )
-    parser.add_argument("pytest_args", nargs="*", help="extra arguments for pytest (after --)")
-    args = parser.parse_args()
+    # Everything after "--" goes to pytest untouched (argparse would try to parse "-x" itself).
+    argv = sys.argv[1:]
+    pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
+    args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
 
     if not any(args.wheelhouse.glob("pyo3_showcase-*.whl")):
         print(f"error: no pyo3_showcase wheel in {args.wheelhouse}; build one first", file=sys.stderr)
@@ -154,7 +166,7 @@ def main() -> int:
         return EXIT_USAGE
 
     outcomes = [
-        test_interpreter(i, args.wheelhouse.resolve(), args.work_dir, args.pytest_args, args.parallel_threads)
+        test_interpreter(i, args.wheelhouse.resolve(), args.work_dir, pytest_args, args.parallel_threads)
         for i in interpreters
     ]
     print("\n" + summary(outcomes, missing))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import sys
-import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from runtime import FREE_THREADED
 
 import pyo3_showcase
-
-FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
 
 # Two shared cores make timings noisy: judge properties by results, never by speed.
 settings.register_profile("showcase", deadline=None, max_examples=200)
