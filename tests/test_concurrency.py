@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import pytest
-from conftest import FREE_THREADED
+from runtime import FREE_THREADED
 from threads import run_in_threads
 
 from pyo3_showcase import FrozenCounter, LazyConfig, LockCounter, concurrency

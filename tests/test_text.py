@@ -17,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import FREE_THREADED
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from runtime import FREE_THREADED
 
 from pyo3_showcase import count_words, search, search_py, search_sequential, search_sequential_detached, text
 
@@ -319,13 +319,19 @@ def test_search_counts_an_empty_file_as_zero(tmp_path: Path) -> None:
 def test_search_raises_unicode_decode_error_like_bytes_decode(tmp_path: Path, invalid: bytes) -> None:
     path = tmp_path / "invalid.txt"
     path.write_bytes(invalid)
-    with pytest.raises(UnicodeDecodeError) as error:
+    with pytest.raises(UnicodeDecodeError) as raised:
         search(path, "fox")
-    with pytest.raises(UnicodeDecodeError) as expected:
+    with pytest.raises(UnicodeDecodeError) as raised_by_decode:
         invalid.decode("utf-8")
-    actual_fields = (error.value.encoding, error.value.object, error.value.start, error.value.end)
-    expected_fields = (expected.value.encoding, expected.value.object, expected.value.start, expected.value.end)
-    assert actual_fields == expected_fields
+    actual, expected = raised.value, raised_by_decode.value
+    assert str(actual) == str(expected)
+    assert (actual.encoding, actual.object, actual.start, actual.end, actual.reason) == (
+        expected.encoding,
+        expected.object,
+        expected.start,
+        expected.end,
+        expected.reason,
+    )
 
 
 def test_search_raises_file_not_found_error_with_the_filename(tmp_path: Path) -> None:
