@@ -146,7 +146,7 @@ def test_character_accepts_every_ability_by_keyword() -> None:
     )
     abilities = (hero.strength, hero.dexterity, hero.constitution, hero.intelligence, hero.wisdom, hero.charisma)
     assert abilities == (15, 8, 16, 9, 11, 7)
-    assert repr(hero) == 'Character(name="Borin", health=40/40)'
+    assert repr(hero) == "Character(name='Borin', health=40/40)"
 
 
 @pytest.mark.parametrize(
@@ -301,3 +301,8 @@ def test_fights_from_eight_threads_account_for_every_point_of_damage(interleavin
         assert 0 <= fighter.health <= fighter.max_health
         assert fighter.is_alive is (fighter.health > 0)
     assert not fighters[0].is_alive, "the weakest fighter should fall, so defeated attackers are exercised too"
+
+
+@pytest.mark.parametrize("name", ["O'Neil", 'say "hi"', "tab\there", "ünïcode"])
+def test_character_repr_quotes_the_name_like_python(name: str) -> None:
+    assert repr(Character(name, 10, 5)) == f"Character(name={name!r}, health=10/10)"

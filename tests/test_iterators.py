@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from runtime import PYPY
@@ -193,6 +196,15 @@ def test_in_operator_is_false_for_non_integers_and_out_of_range_integers(candida
     assert candidate not in HashSet([10])
 
 
+@pytest.mark.parametrize(
+    ("candidate", "member"),
+    [(10.0, True), (10.5, False), (Decimal(10), True), (Decimal("10.5"), False), (Fraction(20, 2), True)],
+    ids=["10.0", "10.5", "Decimal(10)", "Decimal(10.5)", "Fraction(20, 2)"],
+)
+def test_in_operator_finds_numbers_equal_to_a_member_like_set(candidate: object, member: bool) -> None:
+    assert (candidate in HashSet([10])) is member is (candidate in {10})
+
+
 def test_in_operator_treats_bool_as_int_like_set() -> None:
     assert True in HashSet([1])
     assert (True in HashSet([1])) is (True in {1})
@@ -337,3 +349,19 @@ def test_hash_set_counts_every_new_item_exactly_once_across_threads(interleaving
     expected = set(range(0, 7 * per_thread // 2 + per_thread))
     assert sum(newly_inserted) == len(numbers) == len(expected)
     assert set(numbers) == expected
+
+
+class Node:
+    """A plain Python object that can sit in a reference cycle and be weakly referenced."""
+
+    iterator: MyIterator | None = None
+
+
+@pytest.mark.skipif(PYPY, reason="PyPy does not call tp_traverse, so cycles through extension objects leak")
+def test_my_iterator_cycle_through_pending_items_is_collected() -> None:
+    node = Node()
+    node.iterator = MyIterator([node])
+    alive = weakref.ref(node)
+    del node
+    gc.collect()
+    assert alive() is None

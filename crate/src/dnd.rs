@@ -193,8 +193,10 @@ impl Character {
         Ok(vitals.health)
     }
 
-    fn __repr__(&self) -> String {
-        format!("Character(name={:?}, health={}/{})", self.name, self.health(), self.max_health)
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        // The name quoted the way Python's repr() quotes strings, not the way Rust's Debug does.
+        let name = self.name.as_str().into_pyobject(py)?.repr()?;
+        Ok(format!("Character(name={name}, health={}/{})", self.health(), self.max_health))
     }
 }
 

@@ -8,6 +8,8 @@ use std::time::Duration;
 use indexmap::IndexSet;
 use pyo3::exceptions::{PyRuntimeError, PyStopAsyncIteration};
 use pyo3::prelude::*;
+use pyo3::types::PyInt;
+use pyo3::{PyTraverseError, PyVisit};
 
 /// How many values the guide's iterators yield.
 const ITEMS: u32 = 5;
@@ -75,14 +77,24 @@ impl PyAsyncIter {
 /// Wraps a Rust iterator (here over a list's items) as a Python iterator.
 #[pyclass(module = "pyo3_showcase.iterators", name = "MyIterator")]
 pub struct MyIterator {
-    iter: Box<dyn Iterator<Item = Py<PyAny>> + Send + Sync>,
+    // A concrete iterator type (not `Box<dyn Iterator>`) so the garbage collector can see the
+    // items not yet yielded: a cycle through them is then collected.
+    iter: std::vec::IntoIter<Py<PyAny>>,
 }
 
 #[pymethods]
 impl MyIterator {
     #[new]
     fn new(items: Vec<Py<PyAny>>) -> Self {
-        Self { iter: Box::new(items.into_iter()) }
+        Self { iter: items.into_iter() }
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.iter.as_slice().iter().try_for_each(|item| visit.call(item))
+    }
+
+    fn __clear__(&mut self) {
+        self.iter = Vec::new().into_iter();
     }
 
     fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
@@ -135,9 +147,19 @@ impl HashSet {
         self.len()
     }
 
-    fn __contains__(&self, item: &Bound<'_, PyAny>) -> bool {
-        // Like `set`, anything that is not an integer of this range is simply not a member.
-        item.extract::<i64>().is_ok_and(|item| self.contains(item))
+    fn __contains__(&self, item: &Bound<'_, PyAny>) -> PyResult<bool> {
+        if let Ok(value) = item.extract::<i64>() {
+            return Ok(self.contains(value));
+        }
+        // Like `set`, a number equal to a member is a member: 1.0, Decimal(1), Fraction(2, 2).
+        // Anything `int()` rejects, or whose `int()` differs from it, is simply not a member.
+        let Ok(as_int) = item.py().get_type::<PyInt>().call1((item,)) else {
+            return Ok(false);
+        };
+        let Ok(value) = as_int.extract::<i64>() else {
+            return Ok(false);
+        };
+        Ok(self.contains(value) && item.eq(value)?)
     }
 
     /// Return an iterator over the items, in insertion order.

@@ -5,7 +5,8 @@ what ``str.isspace()`` accepts, i.e. the separators ``str.split()`` uses: spaces
 ``\r``, ``\v``, ``\f``, the ASCII separators ``\x1c``-``\x1f``, ``\x85``, and the Unicode
 spaces and line/paragraph separators (``\u00a0``, ``\u2028``, ``\u3000``, ...). Matching is exact
 and case-sensitive. A needle that is empty or contains whitespace is never a word, so it counts 0.
-The Rust functions and :func:`search_py` agree on every string.
+The Rust functions and :func:`search_py` agree on every string. Rust reads the text as UTF-8, so
+a string holding a lone surrogate (which has no UTF-8 form) raises ``UnicodeEncodeError`` there.
 """
 
 from pyo3_showcase._native import count_words, search, search_sequential, search_sequential_detached
