@@ -37,7 +37,8 @@ PROVISIONED_BIN = CACHE_DIR / "bin"
 PROBE = (
     "import json, sys, sysconfig; print(json.dumps({"
     "'implementation': sys.implementation.name, 'version': list(sys.version_info[:3]), "
-    "'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), 'executable': sys.executable}))"
+    "'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), 'executable': sys.executable, "
+    "'virtual_environment': sys.prefix != sys.base_prefix}))"
 )
 
 
@@ -76,7 +77,8 @@ def probe(path: Path, source: str) -> Interpreter | None:
     except (OSError, subprocess.SubprocessError, ValueError):
         return None
     major, minor, micro = facts["version"]
-    if major != 3:
+    # A virtual environment (nox's own, say) stands for its base interpreter, found elsewhere.
+    if major != 3 or facts["virtual_environment"]:
         return None
     return Interpreter(
         implementation=facts["implementation"],
@@ -99,10 +101,10 @@ def names_on_path() -> Iterator[str]:
 
 
 def from_path() -> Iterator[tuple[Path, str]]:
-    """Candidates on PATH, skipping pyenv's shims (they only forward to pyenv's versions)."""
+    """Candidates on PATH."""
     for name in names_on_path():
         found = shutil.which(name)
-        if found and "/shims/" not in found:
+        if found:
             yield Path(found), "PATH"
 
 
@@ -166,11 +168,13 @@ def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Inter
     seen_paths: set[Path] = set()
     for path, source in candidates:
         real = path.resolve()
-        if real in seen_paths:
+        # pyenv's shims only forward to pyenv's versions, which are candidates of their own.
+        if real in seen_paths or "shims" in path.parts:
             continue
-        seen_paths.add(real)
         interpreter = probe(path, source)
+        # Only an accepted interpreter marks its file as seen: a rejected venv symlinks to the same file.
         if interpreter is not None and interpreter.supported:
+            seen_paths.add(real)
             found.setdefault(interpreter.tag, interpreter)
     return sorted(found.values(), key=lambda i: (i.implementation, i.free_threaded, i.minor))
 

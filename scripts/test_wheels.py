@@ -1,13 +1,15 @@
 """Install pyo3-showcase from a wheelhouse into a fresh environment per interpreter and run the tests.
 
-Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--no-parallel-threads] [-- PYTEST_ARGS...]
+Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--parallel-threads WHERE] [-- PYTEST_ARGS...]
 
 For every supported interpreter found by scripts/interpreters.py (or only those named with
 --python, e.g. cp310, cp314t, pp311), this creates a new virtual environment, installs the
 test dependencies (dependency group "test" of pyproject.toml), installs pyo3-showcase from
-WHEELHOUSE alone (no index, binary only), and runs the test suite twice: plainly, and under
-pytest-run-parallel (every test on 4 threads at once). Kinds of interpreter that are supported but
-not installed are listed, one line each, never skipped silently.
+WHEELHOUSE alone (no index, binary only), and runs the test suite. The thread tests run on every
+interpreter; a second pass under pytest-run-parallel (every test on 4 threads at once) runs where
+--parallel-threads says: "newest" (default: the newest GIL CPython and every free-threaded one,
+where shared state is really contended), "all" or "none". Kinds of interpreter that are supported
+but not installed are listed, one line each, never skipped silently.
 
 Exit codes: 0 every run passed; 1 a test run failed; 2 no wheel in WHEELHOUSE installs on an
 interpreter; 3 no interpreter to test with, or a bad argument.
@@ -93,6 +95,14 @@ def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path
     return python if installed.returncode == 0 else None
 
 
+def parallel_threads_wanted(interpreter: Interpreter, interpreters: list[Interpreter], where: str) -> bool:
+    """Whether ``interpreter`` gets the pytest-run-parallel pass under the --parallel-threads policy."""
+    if where != "newest":
+        return where == "all"
+    gil_cpythons = [i for i in interpreters if i.implementation == "cpython" and not i.free_threaded]
+    return interpreter.free_threaded or interpreter == max(gil_cpythons, key=lambda i: i.minor, default=None)
+
+
 def test_interpreter(
     interpreter: Interpreter, wheelhouse: Path, work_dir: Path, pytest_args: list[str], parallel_threads: bool
 ) -> Outcome:
@@ -140,10 +150,10 @@ def main() -> int:
         help="where the per-interpreter environments are created (default: %(default)s)",
     )
     parser.add_argument(
-        "--no-parallel-threads",
-        dest="parallel_threads",
-        action="store_false",
-        help="skip the second run under pytest-run-parallel",
+        "--parallel-threads",
+        choices=["newest", "all", "none"],
+        default="newest",
+        help="where to add a pass under pytest-run-parallel (default: %(default)s)",
     )
     # Everything after "--" goes to pytest untouched (argparse would try to parse "-x" itself).
     argv = sys.argv[1:]
@@ -166,7 +176,13 @@ def main() -> int:
         return EXIT_USAGE
 
     outcomes = [
-        test_interpreter(i, args.wheelhouse.resolve(), args.work_dir, pytest_args, args.parallel_threads)
+        test_interpreter(
+            i,
+            args.wheelhouse.resolve(),
+            args.work_dir,
+            pytest_args,
+            parallel_threads_wanted(i, interpreters, args.parallel_threads),
+        )
         for i in interpreters
     ]
     print("\n" + summary(outcomes, missing))
