@@ -53,8 +53,9 @@ def example_environment(root: Path) -> dict[str, str]:
 def test_hello_example_embeds_the_interpreter_under_test() -> None:
     if sys.implementation.name != "cpython":
         pytest.skip(f"embedding needs CPython, not {sys.implementation.name}")
-    if not sysconfig.get_config_var("Py_ENABLE_SHARED"):
-        pytest.skip("this interpreter has no shared libpython to embed")
+    library = Path(str(sysconfig.get_config_var("LIBDIR"))) / str(sysconfig.get_config_var("LDLIBRARY"))
+    if not sysconfig.get_config_var("Py_ENABLE_SHARED") or not library.is_file():
+        pytest.skip(f"this interpreter has no shared libpython to link against ({library} is missing)")
     cargo = shutil.which("cargo")
     if cargo is None:
         pytest.skip("cargo is not installed")
