@@ -22,9 +22,34 @@ pub fn is_python_whitespace(c: char) -> bool {
     c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
 }
 
-/// The last character of `text`, if any.
-fn last_char(text: &str) -> Option<char> {
-    text.chars().next_back()
+/// `str.isspace()` for the 128 ASCII characters: tab..carriage return, U+001C..U+001F, space.
+const ASCII_WHITESPACE: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = matches!(byte, 0x09..=0x0d | 0x1c..=0x20);
+        byte += 1;
+    }
+    table
+};
+
+/// Whether the character ending just before byte offset `at` is whitespace (or `at` is the start).
+/// Looks at one byte when it is ASCII, which is almost always; decodes a character otherwise.
+fn whitespace_before(text: &str, at: usize) -> bool {
+    match at.checked_sub(1).map(|previous| text.as_bytes()[previous]) {
+        None => true,
+        Some(byte) if byte.is_ascii() => ASCII_WHITESPACE[usize::from(byte)],
+        Some(_) => text[..at].chars().next_back().is_some_and(is_python_whitespace),
+    }
+}
+
+/// Whether the character starting at byte offset `at` is whitespace (or `at` is the end).
+fn whitespace_at(text: &str, at: usize) -> bool {
+    match text.as_bytes().get(at) {
+        None => true,
+        Some(&byte) if byte.is_ascii() => ASCII_WHITESPACE[usize::from(byte)],
+        Some(_) => text[at..].chars().next().is_some_and(is_python_whitespace),
+    }
 }
 
 /// Whether `needle` can be a word at all: non-empty and free of whitespace.
@@ -41,14 +66,9 @@ pub fn count_sequential(text: &str, needle: &str) -> usize {
     if !is_word(needle) {
         return 0;
     }
+    // Both ends of a match are char boundaries: a valid UTF-8 needle only matches whole characters.
     memmem::find_iter(text.as_bytes(), needle.as_bytes())
-        .filter(|&start| {
-            let end = start + needle.len();
-            // Both offsets are char boundaries: a valid UTF-8 needle can only match whole characters.
-            let before = last_char(&text[..start]).is_none_or(is_python_whitespace);
-            let after = text[end..].chars().next().is_none_or(is_python_whitespace);
-            before && after
-        })
+        .filter(|&start| whitespace_before(text, start) && whitespace_at(text, start + needle.len()))
         .count()
 }
 
@@ -126,6 +146,13 @@ mod tests {
     /// The reference definition, written the obvious way.
     fn reference(text: &str, needle: &str) -> usize {
         text.split(is_python_whitespace).filter(|word| !word.is_empty() && *word == needle).count()
+    }
+
+    #[test]
+    fn ascii_table_agrees_with_the_definition() {
+        for byte in 0_u8..128 {
+            assert_eq!(ASCII_WHITESPACE[usize::from(byte)], is_python_whitespace(char::from(byte)), "{byte:#04x}");
+        }
     }
 
     #[test]
