@@ -44,7 +44,7 @@ def simple_index_of(repository: str) -> str:
     """The simple index of one of twine's named repositories, from twine's own configuration."""
     from twine import utils  # noqa: PLC0415 - only needed for --repository
 
-    config = utils.get_config()
+    config = utils.get_config(utils.DEFAULT_CONFIG_FILE)
     if repository not in config:
         raise UsageError(f"twine knows no repository named {repository!r} (see ~/.pypirc)")
     upload_url = config[repository]["repository"]
