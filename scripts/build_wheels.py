@@ -12,20 +12,31 @@ Each ABI compiles in its own cargo target directory (SOURCE/target/wheels-ABI), 
 ABI never invalidates another's cache, and a re-run without source changes compiles nothing.
 With --zig, wheels target manylinux_2_28 through zig's linker (no container needed).
 
+Builds are reproducible: two builds of one commit, in any two directories, give byte-identical
+wheels. Archive times come from SOURCE_DATE_EPOCH (default: the last commit's time, or the time an
+unpacked sdist carries); rustc writes the source directory and CARGO_HOME as /build/pyo3-showcase
+and /cargo; the Rust SBOM (.dist-info/sboms) names the crate by that same /build/pyo3-showcase.
+
 Exit codes: 0 every requested ABI built; 1 a build failed; 3 bad argument.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import functools
+import hashlib
 import os
 import subprocess
 import sys
 import time
+import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from interpreters import Interpreter, discover
+from release_errors import UsageError
 
 REPO = Path(__file__).resolve().parent.parent
 EXIT_BUILD_FAILED, EXIT_USAGE = 1, 3
@@ -34,6 +45,11 @@ ALL_ABIS = ("abi3", "cp314t", "cp315t", "pp311")
 ABI_TAGS = {"abi3": "cp310", "cp314t": "cp314t", "cp315t": "cp315t", "pp311": "pp311"}
 # Names maturin resolves with its own data when no such interpreter is installed.
 ABI_INTERPRETER_NAMES = {"abi3": "python3.10", "cp314t": "python3.14t", "cp315t": "python3.15t", "pp311": "pypy3.11"}
+# Where a build says it happened, whatever directory it really ran in (see reproducible_env).
+REMAPPED_SOURCE = "/build/pyo3-showcase"
+REMAPPED_CARGO_HOME = "/cargo"
+# 1980-01-01, the earliest time a zip entry can hold: maturin's own default for wheel entries.
+ZIP_EPOCH = 315532800
 
 
 @dataclass(frozen=True)
@@ -75,6 +91,108 @@ def default_abis(interpreters: list[Interpreter]) -> list[str]:
     return ["abi3", *(abi for abi in ALL_ABIS[1:] if ABI_TAGS[abi] in present)]
 
 
+def source_date_epoch(source: Path) -> int:
+    """The time every archive entry carries, as seconds since 1970.
+
+    $SOURCE_DATE_EPOCH if set; else the last commit's time if SOURCE is a git checkout; else
+    PKG-INFO's time if SOURCE is an unpacked sdist (maturin stamps every sdist entry with the
+    sdist's SOURCE_DATE_EPOCH, and unpack_sdist keeps it on PKG-INFO); else 1980-01-01.
+    """
+    if value := os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        if not value.isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH={value} is not a number of seconds: fix or unset it")
+        return int(value)
+    toplevel = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=source, capture_output=True, text=True, check=False
+    )
+    # An sdist unpacked inside some repository's target/ must not take that repository's time.
+    if toplevel.returncode == 0 and Path(toplevel.stdout.strip()).resolve() == source.resolve():
+        commit_time = subprocess.run(
+            ["git", "log", "-1", "--format=%ct"], cwd=source, capture_output=True, text=True, check=False
+        )
+        if commit_time.returncode == 0 and commit_time.stdout.strip():
+            return int(commit_time.stdout.strip())
+    pkg_info = source / "PKG-INFO"
+    if pkg_info.is_file():
+        return max(int(pkg_info.stat().st_mtime), ZIP_EPOCH)
+    return ZIP_EPOCH
+
+
+def cargo_home() -> Path:
+    """Where cargo keeps the registry sources that rustc reads dependencies from."""
+    return Path(os.environ.get("CARGO_HOME") or Path.home() / ".cargo").resolve()
+
+
+def reproducible_env(source: Path, base: Mapping[str, str]) -> dict[str, str]:
+    """BASE plus what makes a build independent of where and when it runs.
+
+    SOURCE_DATE_EPOCH fixes the time in the wheel's zip entries and in the Rust SBOM (which,
+    without it, also gets a random serial number). --remap-path-prefix replaces the source
+    directory (the target directory is inside it) and CARGO_HOME in panic locations and debug
+    info. Cargo's `trim-paths` would do this, but is not stable in Rust 1.95. The flags go in
+    CARGO_ENCODED_RUSTFLAGS, which survives spaces in paths, after any the caller already set.
+    """
+    if encoded := base.get("CARGO_ENCODED_RUSTFLAGS"):
+        flags = encoded.split("\x1f")
+    else:
+        flags = base.get("RUSTFLAGS", "").split()
+    # rustc applies the last matching remapping, so the longer (more specific) prefix goes last.
+    remaps = sorted(
+        [(source.resolve(), REMAPPED_SOURCE), (cargo_home(), REMAPPED_CARGO_HOME)], key=lambda r: len(str(r[0]))
+    )
+    flags += [f"--remap-path-prefix={path}={remapped}" for path, remapped in remaps]
+    env = {key: value for key, value in base.items() if key != "RUSTFLAGS"}
+    env["CARGO_ENCODED_RUSTFLAGS"] = "\x1f".join(flags)
+    env["SOURCE_DATE_EPOCH"] = str(source_date_epoch(source))
+    return env
+
+
+def record_hash(data: bytes) -> str:
+    """A RECORD file's hash field for DATA."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"sha256={digest}"
+
+
+def remap_sbom_paths(wheel: Path, source: Path) -> None:
+    """Name the source directory REMAPPED_SOURCE in the wheel's SBOMs, as rustc does in the binary.
+
+    cargo-cyclonedx identifies the crate by its absolute path (path+file:///.../crate), and maturin
+    offers no way to change that; it is the one thing in the wheel that still depends on where the
+    build ran. The wheel is rewritten in place with the same entry order, times and modes.
+    """
+    # Cargo URL-quotes the path as pathlib does; the path as given or the real one, if a link leads
+    # there. The longer first, so that neither replaces part of the other.
+    uris = {f"{path.as_uri()}/".encode() for path in (source.absolute(), source.resolve())}
+    build_uris = sorted(uris, key=len, reverse=True)
+    remapped_uri = f"{Path(REMAPPED_SOURCE).as_uri()}/".encode()
+    with zipfile.ZipFile(wheel) as archive:
+        entries = [(info, archive.read(info)) for info in archive.infolist()]
+    changed = {
+        info.filename: functools.reduce(lambda text, uri: text.replace(uri, remapped_uri), build_uris, data)
+        for info, data in entries
+        if "/sboms/" in info.filename and any(uri in data for uri in build_uris)
+    }
+    if not changed:
+        return
+    rewritten = wheel.with_name(wheel.name + ".part")
+    with zipfile.ZipFile(rewritten, "w") as archive:
+        for info, data in entries:
+            if info.filename.endswith(".dist-info/RECORD"):
+                archive.writestr(info, updated_record(data.decode(), changed))
+            else:
+                archive.writestr(info, changed.get(info.filename, data))
+    rewritten.replace(wheel)
+
+
+def updated_record(record: str, changed: Mapping[str, bytes]) -> str:
+    """RECORD with the hash and size of every CHANGED file brought up to date."""
+    lines = []
+    for line in record.splitlines():
+        name = line.split(",", 1)[0]
+        lines.append(f"{name},{record_hash(changed[name])},{len(changed[name])}" if name in changed else line)
+    return "".join(f"{line}\n" for line in lines)
+
+
 def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
     """Run maturin for one ABI; a failure becomes a result, not an exception."""
     started = time.monotonic()
@@ -82,7 +200,8 @@ def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
     command += ["--out", str(settings.out)]
     if settings.zig:
         command += ["--zig", "--compatibility", "manylinux_2_28"]
-    env = {**os.environ, "CARGO_TARGET_DIR": str(settings.source / "target" / f"wheels-{abi}")}
+    env = reproducible_env(settings.source, os.environ)
+    env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{abi}")
     print(f"== {abi}: {' '.join(command)}", flush=True)
     result = subprocess.run(command, cwd=settings.source, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
@@ -96,6 +215,7 @@ def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
         reason = next((line.strip() for line in reversed(result.stderr.splitlines()) if line.strip()), "no output")
         print(result.stderr[-4000:], file=sys.stderr)
         return BuildResult(abi, None, f"not buildable here: {reason}", seconds)
+    remap_sbom_paths(built[0], settings.source)
     return BuildResult(abi, built[0], f"built for {interpreter}", seconds)
 
 
@@ -112,6 +232,11 @@ def main() -> int:
     source = args.source.resolve()
     if not (source / "pyproject.toml").is_file():
         print(f"error: {source} has no pyproject.toml", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        source_date_epoch(source)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     args.out.mkdir(parents=True, exist_ok=True)
     interpreters = discover()

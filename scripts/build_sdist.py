@@ -1,0 +1,210 @@
+"""Release stage 2: build the sdist, prove it holds exactly what it should, and that it builds.
+
+Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--unpack-to DIR] [--wheel-out DIR]
+                                     [--zig] [--no-wheel]
+
+Builds the sdist with `maturin sdist` into --out (default REPO/target/dist), with
+SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit always gives the
+same bytes. Then checks its contents: the manifests, Cargo.lock, README.md, LICENSE,
+rustfmt.toml, the Rust sources under crate/src and the Python package under python/pyo3_showcase
+that git tracks, and PKG-INFO and crate/README.md (maturin writes both), and nothing else: no
+tests, scripts, benchmarks, workflows, examples or build output. Fix a difference in
+pyproject.toml's [tool.maturin] include/exclude, or here if the new file is meant to ship.
+
+Then unpacks it into --unpack-to (default REPO/target/sdist-build) and builds the abi3 wheel from
+the unpacked sources with scripts/build_wheels.py (so `cargo --locked`) into --wheel-out (default
+UNPACK_TO/wheelhouse), proving the sdist builds; the release builds every wheel from that same
+unpacked tree. The unpacked tree keeps its cargo target directory between runs, so a re-run
+compiles only this crate, not its dependencies.
+
+Exit codes: 0 the sdist is right and builds; 11 it is not, or does not build; 3 bad arguments
+or a missing tool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+from pathlib import Path, PurePosixPath
+
+from build_wheels import BuildSettings, build, interpreter_for, source_date_epoch
+from interpreters import discover
+from release_errors import ReleaseError, SdistError, UsageError
+
+REPO = Path(__file__).resolve().parent.parent
+# What every sdist holds whatever the sources are. maturin writes PKG-INFO, and copies README.md
+# beside crate/Cargo.toml because that manifest names it (readme = "../README.md").
+FIXED_FILES = frozenset(
+    {
+        "PKG-INFO",
+        "pyproject.toml",
+        "Cargo.toml",
+        "Cargo.lock",
+        "README.md",
+        "LICENSE",
+        "rustfmt.toml",
+        "crate/Cargo.toml",
+        "crate/README.md",
+    }
+)
+# The sources: every file git tracks under a directory whose name ends as listed.
+SOURCE_FILES = {"crate/src": (".rs",), "python/pyo3_showcase": (".py", ".pyi", "py.typed")}
+# The one sdist file whose time unpack_sdist keeps: build_wheels reads SOURCE_DATE_EPOCH from it.
+TIMESTAMP_FILE = "PKG-INFO"
+# An unpacked tree's cargo caches (see build_wheels.py), kept when the tree is replaced.
+CARGO_TARGET = "target"
+
+
+def run_tool(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run COMMAND in CWD, capturing its output; a missing program is a UsageError."""
+    try:
+        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise UsageError(f"{command[0]} is not installed or not on PATH: install the release tools") from error
+
+
+def last_line(output: str) -> str:
+    """The last non-empty line of OUTPUT, which is where maturin and cargo say what went wrong."""
+    return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
+
+
+def build_sdist(repo: Path, out: Path) -> Path:
+    """Build the sdist of REPO into OUT with maturin, reproducibly; return its path."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(repo))}
+    result = run_tool(["maturin", "sdist", "--out", str(out.resolve())], repo, env)
+    # maturin ends with "Built source distribution to PATH".
+    built = [
+        Path(line.rsplit(" to ", 1)[1].strip())
+        for line in (result.stderr + result.stdout).splitlines()
+        if "Built source distribution" in line and " to " in line
+    ]
+    if result.returncode != 0 or not built:
+        raise SdistError(f"maturin sdist failed ({last_line(result.stderr)}): fix it and re-run")
+    return built[0]
+
+
+def expected_contents(repo: Path) -> set[str]:
+    """The files the sdist of REPO must hold, relative to its top directory."""
+    result = run_tool(["git", "ls-files", "-z", "--", *SOURCE_FILES], repo)
+    if result.returncode != 0:
+        raise UsageError(f"{repo} is not a git checkout ({last_line(result.stderr)}): build the sdist from one")
+    sources = {
+        path
+        for path in result.stdout.split("\0")
+        for directory, endings in SOURCE_FILES.items()
+        if path.startswith(f"{directory}/") and path.endswith(endings)
+    }
+    return set(FIXED_FILES) | sources
+
+
+def sdist_root(archive: tarfile.TarFile, sdist: Path) -> str:
+    """The one top directory of the sdist, "<name>-<version>", as its file name says."""
+    root = sdist.name.removesuffix(".tar.gz")
+    outside = [member.name for member in archive.getmembers() if PurePosixPath(member.name).parts[0] != root]
+    if outside or root == sdist.name:
+        raise SdistError(f"{sdist.name} is not one {root}/ directory ({', '.join(outside[:5])}): rebuild it")
+    return root
+
+
+def check_sdist_contents(sdist: Path, repo: Path = REPO) -> None:
+    """The sdist holds exactly the files expected_contents(REPO) lists, as regular files."""
+    with tarfile.open(sdist) as archive:
+        root = sdist_root(archive, sdist)
+        members = [member for member in archive.getmembers() if not member.isdir()]
+    odd = sorted(member.name for member in members if not member.isfile())
+    if odd:
+        raise SdistError(f"{sdist.name} holds links or special files ({', '.join(odd)}): ship regular files only")
+    found = {str(PurePosixPath(member.name).relative_to(root)) for member in members}
+    expected = expected_contents(repo)
+    missing, unexpected = sorted(expected - found), sorted(found - expected)
+    if missing or unexpected:
+        raise SdistError(
+            f"{sdist.name} has missing files [{', '.join(missing)}] and unexpected files [{', '.join(unexpected)}]: "
+            "fix [tool.maturin] include/exclude in pyproject.toml, or scripts/build_sdist.py if the change is meant"
+        )
+
+
+def unpack_sdist(sdist: Path, dest: Path) -> Path:
+    """Unpack SDIST into DEST and return its top directory, DEST/<name>-<version>.
+
+    A tree unpacked there before is replaced, except for its cargo target directory. Every
+    file but PKG-INFO gets the current time, so cargo never takes an older build of other
+    sources for an up-to-date one; PKG-INFO keeps the sdist's time, which the wheel builds
+    take as their SOURCE_DATE_EPOCH.
+    """
+    with tarfile.open(sdist) as archive:
+        root = sdist_root(archive, sdist)
+        tree = dest / root
+        if tree.exists():
+            for entry in tree.iterdir():
+                if entry.name == CARGO_TARGET and entry.is_dir():
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
+        dest.mkdir(parents=True, exist_ok=True)
+        # "data" refuses absolute paths, links out of DEST and device files.
+        archive.extractall(dest, filter="data")
+        files = [dest / member.name for member in archive.getmembers() if member.isfile()]
+    for path in files:
+        if path.relative_to(tree).as_posix() != TIMESTAMP_FILE:
+            os.utime(path)
+    return tree
+
+
+def build_wheel_from(tree: Path, wheel_out: Path, zig: bool) -> Path:
+    """Build the abi3 wheel from the unpacked sdist at TREE with cargo --locked; return it."""
+    interpreter = interpreter_for("abi3", discover())
+    result = build("abi3", interpreter, BuildSettings(tree, wheel_out.resolve(), "release", zig))
+    if result.wheel is None:
+        raise SdistError(f"the sdist does not build ({result.note}): fix the sdist contents or Cargo.lock")
+    return result.wheel
+
+
+def sha256(path: Path) -> str:
+    """The SHA-256 of the file at PATH, in hex."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main() -> int:
+    """Build, check, unpack and build from the sdist; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repo", type=Path, default=REPO, help="project root (default: %(default)s)")
+    parser.add_argument("--out", type=Path, help="sdist output directory (default: REPO/target/dist)")
+    parser.add_argument("--unpack-to", type=Path, help="where to unpack it (default: REPO/target/sdist-build)")
+    parser.add_argument("--wheel-out", type=Path, help="where the wheel goes (default: UNPACK_TO/wheelhouse)")
+    parser.add_argument("--zig", action="store_true", help="link the wheel for manylinux_2_28 with zig")
+    parser.add_argument("--no-wheel", action="store_true", help="check the contents only; build no wheel")
+    args = parser.parse_args()
+
+    repo = args.repo.resolve()
+    out = args.out or repo / "target" / "dist"
+    unpack_to = args.unpack_to or repo / "target" / "sdist-build"
+    wheel_out = args.wheel_out or unpack_to / "wheelhouse"
+    try:
+        if not (repo / "pyproject.toml").is_file():
+            raise UsageError(f"{repo} has no pyproject.toml: pass the project root as --repo")
+        sdist = build_sdist(repo, out)
+        print(f"sdist     {sdist}  sha256={sha256(sdist)}")
+        check_sdist_contents(sdist, repo)
+        print(f"contents  {len(expected_contents(repo))} files, exactly those expected")
+        tree = unpack_sdist(sdist, unpack_to.resolve())
+        print(f"unpacked  {tree}")
+        if not args.no_wheel:
+            wheel = build_wheel_from(tree, wheel_out, args.zig)
+            print(f"wheel     {wheel}  sha256={sha256(wheel)}  (built from the sdist with cargo --locked)")
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
