@@ -8,7 +8,7 @@ installed (see scripts/interpreters.py), plus abi3. An ABI whose interpreter is 
 attempted with maturin's built-in interpreter data, and reported "not buildable here" with the
 reason if maturin cannot target it: it is never silently dropped.
 
-Each ABI compiles in its own cargo target directory (SOURCE/target/wheels-ABI), so building one
+Each ABI compiles in its own cargo target directory (SOURCE/target/wheels-ABI[-manylinux_2_28]), so building one
 ABI never invalidates another's cache, and a re-run without source changes compiles nothing.
 With --zig, wheels target manylinux_2_28 through zig's linker (no container needed).
 
@@ -201,7 +201,10 @@ def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
     if settings.zig:
         command += ["--zig", "--compatibility", "manylinux_2_28"]
     env = reproducible_env(settings.source, os.environ)
-    env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{abi}")
+    # Zig-linked (manylinux_2_28) and native builds use different linkers: separate caches, so that
+    # alternating between them never recompiles everything.
+    linkage = "-manylinux_2_28" if settings.zig else ""
+    env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{abi}{linkage}")
     print(f"== {abi}: {' '.join(command)}", flush=True)
     result = subprocess.run(command, cwd=settings.source, env=env, capture_output=True, text=True, check=False)
     seconds = time.monotonic() - started
