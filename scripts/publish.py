@@ -1,0 +1,630 @@
+"""Publish the sdist and wheels of a release to a package index; safe to re-run.
+
+Usage: python scripts/publish.py DIST_DIR [--out OUT] [--repository NAME | --repository-url URL]
+                                 [--simple-url URL] [--keep-serving]
+
+Publishes every *.whl and *.tar.gz in DIST_DIR, wheels before the sdist. The default target is an
+embedded index: pypiserver on 127.0.0.1 (a free port) keeping its files in OUT/index/packages, open
+for listing and download, taking uploads only with a password made up for this run. A real index is
+one option away and uses twine's own configuration, nothing new: --repository NAME (a section of
+~/.pypirc, or twine's built-in "pypi" and "testpypi"; credentials from .pypirc, keyring or
+TWINE_USERNAME/TWINE_PASSWORD), or --repository-url URL (credentials from TWINE_USERNAME/TWINE_PASSWORD).
+As for twine, TWINE_REPOSITORY_URL and TWINE_REPOSITORY stand for those options when they are not given.
+
+Before anything is uploaded, the index must answer, and its simple index (PEP 691 JSON or PEP 503
+HTML; --simple-url, else derived from the upload URL and checked) must not hold any of the files with
+other bytes. A file already there with the same sha256 is skipped, so a re-run after a partial upload
+completes it. With --keep-serving the embedded index stays up after publishing, until Ctrl-C or SIGTERM.
+
+Exit codes: 0 published (or already there); 16 the index is unreachable, refused the credentials,
+holds a file with other bytes, or an upload failed; 3 bad argument (2 if the command line does not
+parse); 130 interrupted (Ctrl-C or SIGTERM) while publishing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.client import HTTPException
+from pathlib import Path
+from types import FrameType, TracebackType
+from urllib.error import HTTPError
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
+from urllib.request import Request, urlopen
+
+from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+from release_errors import PublishError, ReleaseError, UsageError
+
+with warnings.catch_warnings():
+    # passlib 1.7.4, its last release, imports the crypt module that Python 3.11 deprecates
+    # (on 3.13, where crypt is gone, passlib does without it).
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
+    from passlib.context import CryptContext  # type: ignore[import-untyped]
+
+REPO = Path(__file__).resolve().parent.parent
+EXIT_INTERRUPTED = 130
+HTTP_TIMEOUT = 30.0  # seconds for one request to an index
+UPLOAD_TIMEOUT = 900.0  # seconds for twine to upload one file
+START_TIMEOUT = 30.0  # seconds for the embedded index to answer
+STOP_TIMEOUT = 5.0  # seconds for the embedded index to exit before it is killed
+JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
+SIMPLE_ACCEPT = f"{JSON_SIMPLE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+STATUS_WIDTH = len("already there, same bytes")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """A wheel or sdist to publish."""
+
+    path: Path
+    project: str  # normalized (PEP 503) project name
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        """The file name, as the index lists it."""
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where files go (as twine settings) and where to see what is already there."""
+
+    upload_url: str
+    simple_url: str  # the simple index root, ending in "/"
+    twine_env: Mapping[str, str] = field(repr=False)  # TWINE_* settings for the twine process only
+    simple_url_derived: bool = False  # guessed from upload_url, so checked before it is trusted
+    embedded: EmbeddedIndex | None = field(default=None, repr=False, compare=False)  # ours to stop and tidy
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An HTTP answer: any status, the content type and body, and the URL after redirects."""
+
+    status: int
+    content_type: str
+    body: bytes
+    url: str
+
+
+@dataclass(frozen=True)
+class IndexFile:
+    """A file a simple index lists."""
+
+    url: str
+    sha256: str | None  # None when the index gives no sha256 for it
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What preflight found: the files to upload and those the index already holds, same bytes."""
+
+    to_upload: list[Distribution]
+    already_there: list[Distribution]
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def project_of(file_name: str) -> str:
+    """The normalized project name of a wheel or sdist file name; UsageError if it is neither."""
+    try:
+        if file_name.endswith(".whl"):
+            return parse_wheel_filename(file_name)[0]
+        return parse_sdist_filename(file_name)[0]
+    except (InvalidWheelFilename, InvalidSdistFilename) as error:
+        raise UsageError(f"not a wheel or sdist name: {file_name} ({error})") from None
+
+
+def in_upload_order(paths: Iterable[Path]) -> list[Distribution]:
+    """Wheels first, then sdists, so an index never offers the sdist alone (pip would compile it)."""
+    ordered = sorted(paths, key=lambda path: (not path.name.endswith(".whl"), path.name))
+    return [Distribution(path, project_of(path.name), file_sha256(path)) for path in ordered]
+
+
+def distributions(dist_dir: Path) -> list[Distribution]:
+    """Every wheel and sdist in dist_dir, in upload order."""
+    if not dist_dir.is_dir():
+        raise UsageError(f"{dist_dir} is not a directory; build the release into it first")
+    paths = [*dist_dir.glob("*.whl"), *dist_dir.glob("*.tar.gz")]
+    if not paths:
+        raise UsageError(f"no *.whl or *.tar.gz in {dist_dir}; build the release into it first")
+    return in_upload_order(paths)
+
+
+def fetch(url: str, *, method: str = "GET", accept: str = "*/*") -> Reply:
+    """One HTTP request. Any status is a reply; PublishError only if the server cannot be talked to."""
+    request = Request(url, method=method, headers={"Accept": accept})
+    try:
+        with urlopen(request, timeout=HTTP_TIMEOUT) as response:
+            return Reply(response.status, response.headers.get_content_type(), response.read(), response.url)
+    except HTTPError as error:
+        error.close()
+        return Reply(error.code, "", b"", url)
+    except (OSError, HTTPException) as error:
+        raise PublishError(f"index unreachable: {url} ({getattr(error, 'reason', error)})") from None
+
+
+def url_sha256(url: str) -> str:
+    """The sha256 of a file on the index, downloaded (for an index that lists no hash)."""
+    digest = hashlib.sha256()
+    try:
+        with urlopen(Request(url), timeout=HTTP_TIMEOUT) as response:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                digest.update(chunk)
+    except HTTPError as error:
+        error.close()
+        raise PublishError(f"cannot download {url} to compare it (HTTP {error.code})") from None
+    except (OSError, HTTPException) as error:
+        raise PublishError(f"cannot download {url} to compare it ({getattr(error, 'reason', error)})") from None
+    return digest.hexdigest()
+
+
+class _AnchorParser(HTMLParser):
+    """Collects the href of every <a> in a PEP 503 page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        """Note an anchor's target."""
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def listed_files(page: Reply) -> dict[str, IndexFile]:
+    """The files on a project's simple page (PEP 691 JSON or PEP 503 HTML), by file name."""
+    if page.content_type == JSON_SIMPLE:
+        files = json.loads(page.body)["files"]
+        return {
+            str(file["filename"]): IndexFile(urljoin(page.url, str(file["url"])), file["hashes"].get("sha256"))
+            for file in files
+        }
+    parser = _AnchorParser()
+    parser.feed(page.body.decode("utf-8", "replace"))
+    listed = {}
+    for href in parser.hrefs:
+        url, fragment = urldefrag(urljoin(page.url, href))
+        algorithm, _, value = fragment.partition("=")
+        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+        listed[name] = IndexFile(url, value.lower() if algorithm == "sha256" and value else None)
+    return listed
+
+
+def project_files(simple_url: str, project: str) -> dict[str, IndexFile]:
+    """What the index holds of one project; empty if it has never heard of it."""
+    page_url = f"{simple_url}{project}/"
+    page = fetch(page_url, accept=SIMPLE_ACCEPT)
+    if page.status == 404:
+        return {}
+    if page.status != 200:
+        raise PublishError(f"cannot read {page_url} (HTTP {page.status}); pass a readable --simple-url")
+    return listed_files(page)
+
+
+def simple_url_for(upload_url: str) -> str:
+    """The simple index that usually goes with an upload URL (checked before it is trusted)."""
+    scheme, host, path, _, _ = urlsplit(upload_url)
+    path = path if path.endswith("/") else f"{path}/"
+    if path.endswith("/legacy/"):
+        # Warehouse, the software of the public index and its test instance: uploads go to
+        # <host>/legacy/ (on an "upload." subdomain of the host serving /simple/).
+        return urlunsplit((scheme, host.removeprefix("upload."), f"{path[: -len('legacy/')]}simple/", "", ""))
+    # pypiserver, Nexus, Artifactory: the simple index lives under the upload URL.
+    return urlunsplit((scheme, host, f"{path}simple/", "", ""))
+
+
+def check_index(target: Target) -> None:
+    """PublishError unless the index answers at its upload URL and, if guessed, at its simple index."""
+    fetch(target.upload_url, method="HEAD")  # any answer will do: the upload API is POST only
+    if target.simple_url_derived:
+        reply = fetch(target.simple_url, method="HEAD")
+        if not 200 <= reply.status < 300:
+            raise PublishError(
+                f"no simple index at {target.simple_url} (HTTP {reply.status}); pass --simple-url with the "
+                "index's simple URL"
+            )
+
+
+def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
+    """Check the index and sort dists into new and already there; PublishError on any conflict."""
+    check_index(target)
+    pages: dict[str, dict[str, IndexFile]] = {}
+    to_upload, already_there, conflicts = [], [], []
+    for dist in dists:
+        if dist.project not in pages:
+            pages[dist.project] = project_files(target.simple_url, dist.project)
+        listed = pages[dist.project].get(dist.name)
+        if listed is None:
+            to_upload.append(dist)
+            continue
+        theirs = listed.sha256 or url_sha256(listed.url)
+        if theirs == dist.sha256:
+            already_there.append(dist)
+        else:
+            conflicts.append(f"{dist.name} (index sha256 {theirs}, local sha256 {dist.sha256})")
+    if conflicts:
+        more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        raise PublishError(
+            f"the index already holds other bytes under the name {conflicts[0]}{more}; a published file "
+            "cannot be replaced: bump the version and rebuild. Nothing was uploaded"
+        )
+    return Plan(to_upload, already_there)
+
+
+def twine_environment(target: Target) -> dict[str, str]:
+    """The environment for twine: ours, with the target's TWINE_* settings in charge of where it goes."""
+    # The target was chosen from the options and from these two variables; only it may decide.
+    inherited = {k: v for k, v in os.environ.items() if k not in {"TWINE_REPOSITORY", "TWINE_REPOSITORY_URL"}}
+    # Plain, unwrapped output, so that its error line can be quoted.
+    return {**inherited, **target.twine_env, "NO_COLOR": "1", "COLUMNS": "1000"}
+
+
+def upload_error(dist: Distribution, target: Target, twine_output: str, uploaded: int) -> PublishError:
+    """One line from what twine printed when it failed."""
+    status = re.search(r"HTTPError: (40[13])\b", twine_output)
+    if status:
+        return PublishError(
+            f"the index refused the credentials for {target.upload_url} (HTTP {status[1]}); check "
+            "TWINE_USERNAME/TWINE_PASSWORD or the repository's .pypirc or keyring entry"
+        )
+    lines = [line.strip() for line in twine_output.splitlines() if line.strip()]
+    errors = [line.removeprefix("ERROR").strip() for line in lines if line.startswith("ERROR")]
+    reason = (errors or lines or ["no output"])[0]
+    partial = f"; {uploaded} file(s) went up before it: fix this and re-run to upload the rest" if uploaded else ""
+    return PublishError(f"twine could not upload {dist.name} to {target.upload_url}: {reason}{partial}")
+
+
+def say(status: str, dist: Distribution) -> None:
+    """Print the one line about a file."""
+    print(f"{status:{STATUS_WIDTH}}  {dist.name}", flush=True)
+
+
+def upload(dists: Sequence[Distribution], target: Target) -> None:
+    """Upload dists in order with twine, printing a line as each one lands."""
+    # One twine run per file rather than one for all: a printed line means that file is on the index,
+    # a failure names the file it stopped at, and an interrupt cuts off at most one known file. The
+    # price is twine's start-up (half a second) per file.
+    for uploaded, dist in enumerate(dists):
+        command = [sys.executable, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar"]
+        try:
+            result = subprocess.run(
+                [*command, str(dist.path)],
+                capture_output=True,
+                text=True,
+                env=twine_environment(target),
+                timeout=UPLOAD_TIMEOUT,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise PublishError(f"twine did not finish uploading {dist.name} in {UPLOAD_TIMEOUT:.0f} s") from None
+        if result.returncode != 0:
+            raise upload_error(dist, target, f"{result.stdout}\n{result.stderr}", uploaded)
+        say("uploaded", dist)
+
+
+def publish(dists: Sequence[Distribution], target: Target) -> Plan:
+    """Preflight, then upload what is missing, one line per file; nothing is uploaded if preflight fails."""
+    plan = preflight(dists, target)
+    for dist in plan.already_there:
+        say("already there, same bytes", dist)
+    try:
+        upload(plan.to_upload, target)
+    except BaseException:
+        if target.embedded is not None:
+            target.embedded.stop()  # first, so that nothing is being written while we look
+            target.embedded.discard_partial_uploads(plan.to_upload)
+        raise
+    return plan
+
+
+def publish_files(paths: Iterable[Path], target: Target) -> str:
+    """Publish these wheels and sdists (for scripts/release.py); a one-line summary."""
+    plan = publish(in_upload_order(paths), target)
+    return f"{len(plan.to_upload)} uploaded, {len(plan.already_there)} already there, to {target.upload_url}"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def write_htpasswd(path: Path, user: str, password: str) -> None:
+    """An htpasswd file holding one user, for pypiserver's upload authentication."""
+    # The password is 256 random bits that live for one run, so key stretching buys nothing; the
+    # fewest rounds sha256_crypt allows keep pypiserver's check of each upload fast.
+    context = CryptContext(schemes=["sha256_crypt"], sha256_crypt__rounds=1000)
+    htpasswd = HtpasswdFile(str(path), new=True, context=context)
+    htpasswd.set_password(user, password)
+    htpasswd.save()
+
+
+class EmbeddedIndex:
+    """pypiserver on 127.0.0.1, storing its files in one directory; a context manager.
+
+    Anyone may list and download; uploads need the password made up when it starts, which only
+    ``target`` carries (for twine). The server stops on leaving the ``with`` block, whatever the
+    reason, and the password file goes with it. Another stage can serve the same directory again.
+    """
+
+    user = "publish"
+
+    def __init__(self, storage: Path, *, start_timeout: float = START_TIMEOUT) -> None:
+        """Prepare to serve ``storage`` (created if missing); nothing runs before ``with``."""
+        self.storage = storage.resolve()
+        self.start_timeout = start_timeout
+        self.port = 0
+        self._password = ""
+        self._private: Path | None = None  # the password file and the server's log
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The upload URL."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def simple_url(self) -> str:
+        """The simple index root, for pip's --index-url."""
+        return f"{self.url}simple/"
+
+    @property
+    def pid(self) -> int:
+        """The process id of the server."""
+        if self._process is None:
+            raise RuntimeError("the embedded index has not been started")
+        return self._process.pid
+
+    @property
+    def target(self) -> Target:
+        """The upload target, with this run's credentials as twine settings."""
+        credentials = {"TWINE_USERNAME": self.user, "TWINE_PASSWORD": self._password}
+        return Target(self.url, self.simple_url, {"TWINE_REPOSITORY_URL": self.url, **credentials}, embedded=self)
+
+    def __enter__(self) -> EmbeddedIndex:
+        """Start serving; stops again if it does not come up."""
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        """Stop serving."""
+        self.stop()
+
+    def start(self) -> None:
+        """Run pypiserver and wait until it answers; PublishError if it does not."""
+        self.storage.mkdir(parents=True, exist_ok=True)
+        self._private = Path(tempfile.mkdtemp(prefix="pyo3-showcase-index-"))
+        self._password = secrets.token_urlsafe(32)
+        write_htpasswd(self._private / "htpasswd", self.user, self._password)
+        self.port = free_port()
+        command = [
+            *(sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1", "--port", str(self.port)),
+            *("--authenticate", "update", "--passwords", str(self._private / "htpasswd")),
+            "--disable-fallback",  # never send a client elsewhere for a project this index lacks
+            *("--hash-algo", "sha256", "--backend", "simple-dir", "--server", "wsgiref", str(self.storage)),
+        ]
+        with (self._private / "server.log").open("wb") as log:
+            # A session of its own: Ctrl-C reaches only us, and we stop the server after twine is gone.
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self._wait_until_serving()
+
+    def _wait_until_serving(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise PublishError(f"the embedded index (pypiserver) exited as it started: {self._log_tail()}")
+            try:
+                if fetch(f"{self.url}health").status == 200:
+                    return
+            except PublishError:
+                pass  # not listening yet
+            time.sleep(0.1)
+        raise PublishError(
+            f"the embedded index (pypiserver) did not answer on {self.url} in {self.start_timeout:.0f} s: "
+            f"{self._log_tail()}"
+        )
+
+    def _log_tail(self) -> str:
+        log = self._private / "server.log" if self._private else None
+        lines = log.read_text(errors="replace").split("\n") if log and log.exists() else []
+        return next((line.strip() for line in reversed(lines) if line.strip()), "it printed nothing")
+
+    def running(self) -> bool:
+        """Whether the server process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def stop(self) -> None:
+        """Stop the server and delete the password file; safe to call again."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        if self._private is not None:
+            shutil.rmtree(self._private, ignore_errors=True)
+            self._private = None
+
+    def discard_partial_uploads(self, new_files: Iterable[Distribution]) -> None:
+        """After stop(): delete any of new_files the storage holds with other bytes than ours.
+
+        pypiserver writes an upload in place, so a server stopped mid-write leaves a truncated
+        file; new_files were absent before this run, so other bytes can only be such a remnant.
+        """
+        for dist in new_files:
+            stored = self.storage / dist.name
+            if stored.exists() and file_sha256(stored) != dist.sha256:
+                stored.unlink()
+
+    def serve_until_interrupted(self) -> None:
+        """Say so and serve until Ctrl-C or SIGTERM, then return; PublishError if the server stops by itself."""
+        try:
+            # Said inside the try: whoever interrupts because of this line is answered by a clean stop.
+            print(f"serving {self.simple_url} (pypiserver pid {self.pid}); Ctrl-C stops it", flush=True)
+            while self.running():
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            return
+        raise PublishError(f"the embedded index (pypiserver) stopped by itself: {self._log_tail()}")
+
+
+def repository_upload_url(name: str) -> str:
+    """The upload URL twine uses for a named repository (~/.pypirc, or its built-in defaults)."""
+    from twine.exceptions import InvalidConfiguration  # noqa: PLC0415 - twine loads slowly; only this path needs it
+    from twine.utils import DEFAULT_CONFIG_FILE, get_repository_from_config  # noqa: PLC0415
+
+    try:
+        url = get_repository_from_config(DEFAULT_CONFIG_FILE, name)["repository"]
+    except InvalidConfiguration as error:
+        raise UsageError(f"twine knows no repository {name!r}: {str(error).splitlines()[0]}") from None
+    if not url:
+        raise UsageError(f"the {name!r} section of {DEFAULT_CONFIG_FILE} has no repository URL")
+    return url
+
+
+def checked_url(url: str, option: str) -> str:
+    """url, ending in "/", if it is http(s) with a host; UsageError otherwise."""
+    scheme, host, *_ = urlsplit(url)
+    if scheme not in {"http", "https"} or not host:
+        raise UsageError(f"{option} {url!r} is not an http(s) URL")
+    return url if url.endswith("/") else f"{url}/"
+
+
+def external_target(repository: str | None, repository_url: str | None, simple_url: str | None) -> Target | None:
+    """The index named by the options (or by twine's variables); None means the embedded index."""
+    # An option given on the command line outranks a variable left in the environment.
+    repository_url = repository_url or (None if repository else os.environ.get("TWINE_REPOSITORY_URL"))
+    repository = repository or (None if repository_url else os.environ.get("TWINE_REPOSITORY"))
+    if repository_url:
+        upload_url = checked_url(repository_url, "--repository-url")
+        twine_env = {"TWINE_REPOSITORY_URL": repository_url}
+    elif repository:
+        upload_url = repository_upload_url(repository)
+        twine_env = {"TWINE_REPOSITORY": repository}
+    else:
+        return None
+    if simple_url:
+        return Target(upload_url, checked_url(simple_url, "--simple-url"), twine_env)
+    return Target(upload_url, simple_url_for(upload_url), twine_env, simple_url_derived=True)
+
+
+@contextmanager
+def open_target(
+    out: Path, *, repository: str | None = None, repository_url: str | None = None, simple_url: str | None = None
+) -> Iterator[Target]:
+    """The index named by the options or twine's variables; else an embedded one over OUT/index/packages.
+
+    The embedded index serves while the ``with`` block runs (so a later stage can install from it)
+    and stops when it ends, whatever the reason.
+    """
+    target = external_target(repository, repository_url, simple_url)
+    if target is not None:
+        yield target
+        return
+    if simple_url:
+        raise UsageError("--simple-url is for --repository or --repository-url; the embedded index knows its own")
+    with EmbeddedIndex(out / "index" / "packages") as index:
+        yield index.target
+
+
+def parse_arguments() -> argparse.Namespace:
+    """The command line; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dist_dir", type=Path, metavar="DIST_DIR", help="directory holding the sdist and wheels")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=REPO / "target" / "publish",
+        help="the embedded index keeps its files in OUT/index/packages (default: %(default)s)",
+    )
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--repository", metavar="NAME", help="publish to this twine repository (.pypirc section)")
+    where.add_argument("--repository-url", metavar="URL", help="publish to the index taking uploads at URL")
+    parser.add_argument("--simple-url", metavar="URL", help="the simple index of that repository, if not derivable")
+    parser.add_argument(
+        "--keep-serving", action="store_true", help="keep the embedded index up after publishing, until Ctrl-C"
+    )
+    return parser.parse_args()
+
+
+def run(args: argparse.Namespace) -> None:
+    """Publish DIST_DIR as the options say."""
+    dists = distributions(args.dist_dir)
+    where = {"repository": args.repository, "repository_url": args.repository_url, "simple_url": args.simple_url}
+    with open_target(args.out.resolve(), **where) as target:
+        index = target.embedded
+        if index is None:
+            if args.keep_serving:
+                raise UsageError("--keep-serving is for the embedded index only")
+            print(f"publishing to {target.upload_url} (simple index {target.simple_url})", flush=True)
+        else:
+            print(f"publishing to the embedded index {index.url} (files in {index.storage})", flush=True)
+        publish(dists, target)
+        if index is None:
+            print(f"index: {target.simple_url}", flush=True)
+        elif args.keep_serving:
+            index.serve_until_interrupted()
+            print("stopped serving", flush=True)
+        else:
+            print(f"index: {target.simple_url} (stopped now; --keep-serving keeps it up)", flush=True)
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: stop the way Ctrl-C does, so every ``with`` block cleans up."""
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    """Publish and report in one line per file; see the module docstring."""
+    args = parse_arguments()
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        run(args)
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: the embedded index, if any, is stopped; re-run to finish publishing", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
