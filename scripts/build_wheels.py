@@ -204,6 +204,8 @@ def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
     # Zig-linked (manylinux_2_28) and native builds use different linkers: separate caches, so that
     # alternating between them never recompiles everything.
     linkage = "-manylinux_2_28" if settings.zig else ""
+    # maturin finds zig (from the ziglang package) on PATH: make this environment's scripts visible.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{abi}{linkage}")
     print(f"== {abi}: {' '.join(command)}", flush=True)
     result = subprocess.run(command, cwd=settings.source, env=env, capture_output=True, text=True, check=False)
