@@ -17,7 +17,7 @@ import nox
 
 nox.needs_version = ">=2026.10.20"
 nox.options.default_venv_backend = "uv"
-nox.options.sessions = ["lint", "rust", "tests"]
+nox.options.sessions = ["lint", "rust", "tests", "pipeline"]
 nox.options.error_on_missing_interpreters = True
 
 REPO = Path(__file__).resolve().parent
@@ -79,6 +79,21 @@ def tests(session: nox.Session) -> None:
     session.run("python", "scripts/provision_interpreters.py")
     build_test_wheels(session)
     session.run("python", "scripts/test_wheels.py", str(TEST_WHEELHOUSE), *session.posargs)
+
+
+@nox.session
+def pipeline(session: nox.Session) -> None:
+    """The release pipeline's own tests: every stage, and every way a release must refuse to go on."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "release"))
+    session.run("python", "-m", "pytest", "scripts/tests", *session.posargs)
+
+
+@nox.session
+def release(session: nox.Session) -> None:
+    """The main job: sdist, wheels, audit, tests, expected set, publish, install back (scripts/release.py)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "release"))
+    session.run("python", "scripts/provision_interpreters.py")
+    session.run("python", "scripts/release.py", *session.posargs)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ auditwheel, abi3audit, check-wheel-contents, pypiserver).
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,10 +19,9 @@ sys.path.insert(0, str(SCRIPTS))
 
 
 @pytest.fixture(scope="session")
-def abi3_wheel() -> Path:
+def abi3_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A real manylinux_2_28 abi3 wheel of this project, built once per session (cargo caches it)."""
-    out = REPO / "target" / "pipeline-tests" / "wheelhouse"
-    shutil.rmtree(out, ignore_errors=True)
+    out = tmp_path_factory.mktemp("wheelhouse")
     command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--abi", "abi3", "--zig", "--out", str(out)]
     subprocess.run(command, check=True, capture_output=True)
     (wheel,) = out.glob("pyo3_showcase-*-cp310-abi3-*.whl")
