@@ -2,7 +2,7 @@ r"""Benchmark the guide's word count: pure Python against sequential, parallel a
 
 Usage::
 
-    python benchmarks/wordcount.py [--size-mb 100] [--python-size-mb 10] [--repeat 5]
+    python benchmarks/wordcount.py [--size-mb 100] [--python-size-mb 10] [--repeat 10]
                                    [--seed 2025] [--needle the] [--output-dir benchmarks]
 
 Run it with an interpreter that has a *release* wheel of pyo3-showcase installed (a
@@ -27,7 +27,8 @@ Three texts are measured, one after the other so that only one is in memory at a
 ``zen``
     The Zen of Python (``import this``) repeated 1000 times, needle ``is``, as in the PyO3 guide.
 
-On each text it times, best of ``--repeat`` runs with ``time.perf_counter``:
+On each text it times, best of ``--repeat`` runs with ``time.perf_counter`` (the Rust calls
+take turns, one run each per round, so that a busy spell slows all of them alike):
 
 * ``search_py`` -- the pure-Python reference. On the generated texts it runs on a
   ``--python-size-mb`` prefix only (``str.split`` of 100 MB needs gigabytes of word objects);
@@ -346,16 +347,26 @@ def split_into_shares(text: str, shares: int) -> list[str]:
     return pieces
 
 
+def best_times(calls: Sequence[tuple[str, Callable[[], int], int]], repeat: int) -> list[float]:
+    """The fastest of ``repeat`` runs of each ``(label, call, expected result)``; every run is checked.
+
+    The calls take turns, one run each per round, so that a busy spell on a shared machine
+    slows all of them alike and their ratios (parallel / sequential, 2 threads / 1) stay fair.
+    """
+    best = [math.inf] * len(calls)
+    for _ in range(repeat):
+        for index, (label, call, expected) in enumerate(calls):
+            start = time.perf_counter()
+            count = call()
+            elapsed = time.perf_counter() - start
+            check_count(label, count, expected)
+            best[index] = min(best[index], elapsed)
+    return best
+
+
 def best_time(call: Callable[[], int], repeat: int, expected: int, label: str) -> float:
     """The fastest of ``repeat`` runs of ``call``, each of which must return ``expected``."""
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        count = call()
-        elapsed = time.perf_counter() - start
-        check_count(label, count, expected)
-        best = min(best, elapsed)
-    return best
+    return best_times([(label, call, expected)], repeat)[0]
 
 
 def check_count(label: str, count: int, expected: int) -> None:
@@ -391,18 +402,23 @@ def hash_length(data: bytes) -> int:
     return len(hashlib.sha256(data).digest())
 
 
-def parallel_capacity(threads: int, repeat: int = 3) -> float:
+def parallel_capacity(threads: int, repeat: int = 5) -> float:
     """How many CPUs' worth of work ``threads`` threads get done at once on this machine now.
 
     Times C code that releases the interpreter (SHA-256 of 16 MB) in one thread, then in
     ``threads`` threads at once with 16 MB each. An idle machine gives ``threads`` (if it has
-    that many CPUs); less means other processes are using them, and the parallel figures
-    below are then lower than the code can do.
+    that many CPUs); less means other processes are using them, and the benchmark's parallel
+    figures are then lower than the code can do.
     """
     data = bytes(16 * MB)
-    single = best_time(functools.partial(hash_length, data), repeat, 32, "SHA-256")
-    tasks = [functools.partial(hash_length, data)] * threads
-    together = best_time(functools.partial(count_in_threads, tasks), repeat, 32 * threads, "SHA-256 in threads")
+    task = functools.partial(hash_length, data)
+    single, together = best_times(
+        [
+            ("SHA-256 in 1 thread", functools.partial(count_in_threads, [task]), 32),
+            (f"SHA-256 in {threads} threads", functools.partial(count_in_threads, [task] * threads), 32 * threads),
+        ],
+        repeat,
+    )
     return threads * single / together
 
 
@@ -442,10 +458,13 @@ def time_needles(corpus: Corpus, repeat: int) -> list[NeedleMeasurement]:
     for needle in sweep_needles(corpus.word_counts, corpus.needle):
         expected = corpus.word_counts.get(needle, 0)
         print(f"  timing both Rust searches for {needle!r}", flush=True)
-        sequential_call = functools.partial(search_sequential, text, needle)
-        parallel_call = functools.partial(count_words, text, needle, parallel=True)
-        sequential = best_time(sequential_call, repeat, expected, f"{SEQUENTIAL} {needle!r}")
-        parallel = best_time(parallel_call, repeat, expected, f"{PARALLEL} {needle!r}")
+        sequential, parallel = best_times(
+            [
+                (f"{SEQUENTIAL} {needle!r}", functools.partial(search_sequential, text, needle), expected),
+                (f"{PARALLEL} {needle!r}", functools.partial(count_words, text, needle, parallel=True), expected),
+            ],
+            repeat,
+        )
         sweep.append(NeedleMeasurement(needle, expected / total_words, expected, sequential, parallel))
     return sweep
 
@@ -461,23 +480,23 @@ def benchmark_corpus(corpus: Corpus, python_sample_bytes: int, repeat: int) -> C
     check_count(f"{THREADED} on {corpus.name}", search_sequential_detached(text, needle), expected)
     result = CorpusResult(corpus.name, corpus.description, needle, corpus.size_bytes, first_call_seconds)
     result.measurements.append(time_python(corpus, python_sample_bytes, repeat))
-    for implementation, call in (
-        (SEQUENTIAL, lambda: search_sequential(text, needle)),
-        (PARALLEL, lambda: count_words(text, needle, parallel=True)),
-    ):
-        print(f"  timing {implementation}", flush=True)
-        seconds = best_time(call, repeat, expected, implementation)
-        result.measurements.append(Measurement(implementation, 1, corpus.size_bytes, seconds, expected))
-    for threads in THREAD_COUNTS:
-        print(f"  timing {THREADED}, {threads} thread(s)", flush=True)
-        shares = split_into_shares(text, threads)
+    shares_by_threads = {threads: split_into_shares(text, threads) for threads in THREAD_COUNTS}
+    for threads, shares in shares_by_threads.items():
         # Counting each share once checks the split and lets CPython cache each share's UTF-8.
-        check_count(f"{THREADED} on {threads} shares", sum(search_sequential(s, needle) for s in shares), expected)
+        total = sum(search_sequential(share, needle) for share in shares)
+        check_count(f"{THREADED} on {threads} shares", total, expected)
+    rust_calls: list[tuple[str, int, Callable[[], int]]] = [
+        (SEQUENTIAL, 1, functools.partial(search_sequential, text, needle)),
+        (PARALLEL, 1, functools.partial(count_words, text, needle, parallel=True)),
+    ]
+    for threads, shares in shares_by_threads.items():
         tasks = [functools.partial(search_sequential_detached, share, needle) for share in shares]
-        count_in_parallel = functools.partial(count_in_threads, tasks)
-        seconds = best_time(count_in_parallel, repeat, expected, f"{THREADED} x {threads}")
-        result.measurements.append(Measurement(THREADED, threads, corpus.size_bytes, seconds, expected))
-        del shares, tasks, count_in_parallel
+        rust_calls.append((THREADED, threads, functools.partial(count_in_threads, tasks)))
+    print(f"  timing {SEQUENTIAL}, {PARALLEL} and {THREADED} x {THREAD_COUNTS}, taking turns", flush=True)
+    labelled = [(f"{implementation} x {threads}", call, expected) for implementation, threads, call in rust_calls]
+    for (implementation, threads, _), seconds in zip(rust_calls, best_times(labelled, repeat), strict=True):
+        result.measurements.append(Measurement(implementation, threads, corpus.size_bytes, seconds, expected))
+    del shares_by_threads, rust_calls, labelled
     result.needle_sweep = time_needles(corpus, repeat)
     return result
 
@@ -728,7 +747,7 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=10.0,
         help="prefix of each generated text that pure Python is timed on (default 10)",
     )
-    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; the best counts (default 5)")
+    parser.add_argument("--repeat", type=int, default=10, help="runs per measurement; the best counts (default 10)")
     parser.add_argument("--seed", type=int, default=2025, help="seed of the text generator (default 2025)")
     parser.add_argument(
         "--needle", default="the", help="word counted in the generated texts, from VOCABULARY (default 'the')"
