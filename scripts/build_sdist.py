@@ -130,17 +130,27 @@ def check_sdist_contents(sdist: Path, repo: Path = REPO) -> None:
         )
 
 
+# Inside the kept cargo target directory: the sha256 of the sdist the tree was unpacked from.
+UNPACKED_FROM = "unpacked-from-sdist.sha256"
+
+
 def unpack_sdist(sdist: Path, dest: Path) -> Path:
     """Unpack SDIST into DEST and return its top directory, DEST/<name>-<version>.
 
-    A tree unpacked there before is replaced, except for its cargo target directory. Every
-    file but PKG-INFO gets the current time, so cargo never takes an older build of other
-    sources for an up-to-date one; PKG-INFO keeps the sdist's time, which the wheel builds
-    take as their SOURCE_DATE_EPOCH.
+    A tree unpacked there from the very same sdist (same sha256) is kept as it is, so cargo
+    finds nothing changed and a warm re-run compiles nothing. Any other tree is replaced, except
+    for its cargo target directory. Every file but PKG-INFO gets the current time, so cargo never
+    takes an older build of other sources for an up-to-date one; PKG-INFO keeps the sdist's time,
+    which the wheel builds take as their SOURCE_DATE_EPOCH.
     """
+    digest = sha256(sdist)
     with tarfile.open(sdist) as archive:
         root = sdist_root(archive, sdist)
         tree = dest / root
+        marker = tree / CARGO_TARGET / UNPACKED_FROM
+        if marker.is_file() and marker.read_text().strip() == digest:
+            return tree
+        marker.unlink(missing_ok=True)  # the tree is about to change: it matches no sdist until done
         if tree.exists():
             for entry in tree.iterdir():
                 if entry.name == CARGO_TARGET and entry.is_dir():
@@ -156,6 +166,9 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
     for path in files:
         if path.relative_to(tree).as_posix() != TIMESTAMP_FILE:
             os.utime(path)
+    # Written last: an interrupted unpack leaves no marker, so the next run unpacks again.
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(digest + "\n")
     return tree
 
 
