@@ -10,7 +10,8 @@ wheel, never a compile) and runs scripts/smoke_test.py in it. The index is pip's
 --index-url is given, or --repository names one of twine's repositories (e.g. testpypi), whose
 simple index is derived from twine's own configuration.
 
-Uses only the standard library, venv and pip, so it runs on Linux, macOS and Windows alike.
+Uses uv when it is installed (it works with any interpreter, whatever its distribution did to
+ensurepip), else the standard library's venv and pip; it runs on Linux, macOS and Windows alike.
 Exit codes: 0 every interpreter installed and passed; 17 an install or smoke test failed; 3 bad argument.
 """
 
@@ -74,11 +75,17 @@ def check(interpreter: Path, label: str, version: str, index_url: str | None, wo
         reason = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["failed"]
         return CheckResult(label, False, f"{step}: {reason[0]}", time.monotonic() - started)
 
-    created = run_quietly([str(interpreter), "-m", "venv", str(env_dir)])
+    uv = shutil.which("uv")
+    create = [uv, "venv", "--python", str(interpreter)] if uv else [str(interpreter), "-m", "venv"]
+    created = run_quietly([*create, str(env_dir)])
     if created.returncode != 0:
         return failure("venv", created)
     python = str(environment_python(env_dir))
-    install = [python, "-m", "pip", "install", "--quiet", "--no-cache-dir", "--only-binary", ":all:"]
+    # No cache: what gets installed must come from the index now, not from an earlier download.
+    if uv:
+        install = [uv, "pip", "install", "--python", python, "--no-cache", "--only-binary", ":all:"]
+    else:
+        install = [python, "-m", "pip", "install", "--quiet", "--no-cache-dir", "--only-binary", ":all:"]
     install += ["--index-url", index_url] if index_url else []
     installed = run_quietly([*install, f"pyo3-showcase=={version}"])
     if installed.returncode != 0:

@@ -36,12 +36,13 @@ UV_REQUESTS = {
     **{f"pp3{m}": f"pypy-3.{m}" for m in range(11, 13)},
 }
 
-# Debian packages and the interpreter path they install, per kind that Debian builds.
+# Debian packages and the interpreter path they install, per kind that Debian builds. The -venv
+# packages carry ensurepip, which Debian splits off: without them `python -m venv` fails.
 DEBIAN_INTERPRETERS = {
-    "cp313": ("python3.13", "usr/bin/python3.13"),
-    "cp314": ("python3.14", "usr/bin/python3.14"),
-    "cp315": ("python3.15", "usr/bin/python3.15"),
-    "pp311": ("pypy3", "usr/bin/pypy3.11"),
+    "cp313": ("python3.13 python3.13-venv", "usr/bin/python3.13"),
+    "cp314": ("python3.14 python3.14-venv", "usr/bin/python3.14"),
+    "cp315": ("python3.15 python3.15-venv", "usr/bin/python3.15"),
+    "pp311": ("pypy3 pypy3-venv", "usr/bin/pypy3.11"),
 }
 LOADER = "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 LIBRARY_DIRS = ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")
@@ -129,14 +130,14 @@ def provide_from_debian(tags: list[str], suite: str) -> None:
     wanted = [tag for tag in tags if tag in DEBIAN_INTERPRETERS]
     if not wanted:
         return
-    root = build_debian_root(suite, [DEBIAN_INTERPRETERS[tag][0] for tag in wanted])
+    root = build_debian_root(suite, [package for tag in wanted for package in DEBIAN_INTERPRETERS[tag][0].split()])
     if root is None:
         return
     PROVISIONED_BIN.mkdir(parents=True, exist_ok=True)
     for tag in wanted:
         binary = (root / DEBIAN_INTERPRETERS[tag][1]).resolve()
         if not binary.exists():
-            print(f"{tag}: Debian {suite} no longer ships {DEBIAN_INTERPRETERS[tag][0]}")
+            print(f"{tag}: Debian {suite} no longer ships {DEBIAN_INTERPRETERS[tag][1]}")
             continue
         run_on_host(root, binary)
         link = PROVISIONED_BIN / DEBIAN_INTERPRETERS[tag][1].rsplit("/", 1)[1]
@@ -156,8 +157,10 @@ def main() -> int:
     if missing and args.use_uv:
         install_with_uv(missing)
         missing = missing_tags()
-    if missing:
-        provide_from_debian(missing, args.suite)
+    # Also keep up to date what an earlier run provided (a newer script may need more packages).
+    provided = [interpreter.tag for interpreter in discover() if interpreter.source == "provisioned"]
+    if missing or provided:
+        provide_from_debian(sorted({*missing, *provided}), args.suite)
     interpreters = discover()
     for interpreter in interpreters:
         print(f"available: {interpreter.tag:7} {interpreter.version:8} {interpreter.source:12} {interpreter.path}")
