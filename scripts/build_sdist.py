@@ -130,27 +130,35 @@ def check_sdist_contents(sdist: Path, repo: Path = REPO) -> None:
         )
 
 
-# Inside the kept cargo target directory: the sha256 of the sdist the tree was unpacked from.
-UNPACKED_FROM = "unpacked-from-sdist.sha256"
+def tree_matches(archive: tarfile.TarFile, dest: Path, tree: Path) -> bool:
+    """Whether ``tree`` (outside its cargo target directory) holds exactly the archive's files."""
+    if not tree.is_dir():
+        return False
+    members = {dest / member.name: member for member in archive.getmembers() if member.isfile()}
+    present = {path for path in tree.rglob("*") if path.is_file() and path.relative_to(tree).parts[0] != CARGO_TARGET}
+    if present != set(members):
+        return False
+    for path, member in members.items():
+        packed = archive.extractfile(member)
+        if packed is None or packed.read() != path.read_bytes():
+            return False
+    return True
 
 
 def unpack_sdist(sdist: Path, dest: Path) -> Path:
     """Unpack SDIST into DEST and return its top directory, DEST/<name>-<version>.
 
-    A tree unpacked there from the very same sdist (same sha256) is kept as it is, so cargo
+    A tree that already holds exactly the sdist's files, byte for byte, is kept as it is, so cargo
     finds nothing changed and a warm re-run compiles nothing. Any other tree is replaced, except
     for its cargo target directory. Every file but PKG-INFO gets the current time, so cargo never
     takes an older build of other sources for an up-to-date one; PKG-INFO keeps the sdist's time,
     which the wheel builds take as their SOURCE_DATE_EPOCH.
     """
-    digest = sha256(sdist)
     with tarfile.open(sdist) as archive:
         root = sdist_root(archive, sdist)
         tree = dest / root
-        marker = tree / CARGO_TARGET / UNPACKED_FROM
-        if marker.is_file() and marker.read_text().strip() == digest:
+        if tree_matches(archive, dest, tree):
             return tree
-        marker.unlink(missing_ok=True)  # the tree is about to change: it matches no sdist until done
         if tree.exists():
             for entry in tree.iterdir():
                 if entry.name == CARGO_TARGET and entry.is_dir():
@@ -166,9 +174,6 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
     for path in files:
         if path.relative_to(tree).as_posix() != TIMESTAMP_FILE:
             os.utime(path)
-    # Written last: an interrupted unpack leaves no marker, so the next run unpacks again.
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(digest + "\n")
     return tree
 
 

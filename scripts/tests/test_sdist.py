@@ -151,6 +151,18 @@ def test_unpack_replaces_sources_and_keeps_cargo_caches(sdist: Path, tmp_path: P
         assert (tree / "PKG-INFO").stat().st_mtime == archive.getmembers()[0].mtime
 
 
+def test_unpacking_the_same_sdist_again_leaves_an_intact_tree_untouched(sdist: Path, tmp_path: Path) -> None:
+    """An identical tree keeps its file times, so cargo sees no change and a warm release compiles nothing."""
+    tree = unpack_sdist(sdist, tmp_path)
+    lib = tree / "crate" / "src" / "lib.rs"
+    os.utime(lib, (1_000_000_000, 1_000_000_000))
+    assert unpack_sdist(sdist, tmp_path) == tree
+    assert lib.stat().st_mtime == 1_000_000_000
+    lib.write_text(lib.read_text() + "// edited\n")
+    unpack_sdist(sdist, tmp_path)
+    assert "// edited" not in lib.read_text(), "a tree that differs from the sdist is replaced"
+
+
 @pytest.mark.timeout(1200)
 def test_wheel_builds_from_the_unpacked_sdist_with_locked_cargo(sdist: Path, tmp_path: Path) -> None:
     """The release path: unpack, then scripts/build_wheels.py (cargo --locked) on the unpacked tree."""
