@@ -56,7 +56,8 @@ def lint(session: nox.Session) -> None:
     )
     build_test_wheels(session, "abi3")
     session.install("--no-index", "--find-links", str(TEST_WHEELHOUSE), "pyo3-showcase")
-    session.run("mypy")
+    session.run("mypy")  # python/, tests/, benchmarks/ (pyproject.toml)
+    session.run("mypy", "scripts")  # separately: scripts/tests/ has a conftest.py of its own
     session.run(
         "python",
         "-m",

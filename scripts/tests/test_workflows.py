@@ -1,0 +1,246 @@
+"""The hosted pipeline (.github/), checked here without GitHub: real linters, the schemas, the YAML itself.
+
+zizmor (offline) and check-jsonschema (its vendored GitHub schemas) run for real; the parsed
+workflows must keep the hardening rules (SHA pins, least privilege, no credentials left behind, no
+expressions in shell code, timeouts); the release matrix must cover every wheels.toml target, and
+cibuildwheel, configured by pyproject.toml alone, must select exactly the identifiers each runner
+of that matrix is meant to build.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+from expected_wheels import github_matrix, load
+from ruamel.yaml import YAML
+
+GITHUB = REPO / ".github"
+WORKFLOWS = GITHUB / "workflows"
+CI = WORKFLOWS / "ci.yml"
+RELEASE = WORKFLOWS / "release.yml"
+DEPENDABOT = GITHUB / "dependabot.yml"
+WORKFLOW_FILES = [CI, RELEASE]
+
+# Logic belongs in scripts/, where it is typed and tested; a step's shell code stays this short.
+MAX_RUN_LINES = 3
+PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(?:\.\d+){0,2}\s*$")
+# The only jobs that may write, and what they may write.
+WRITE_PERMISSIONS = {
+    "publish": {"id-token": "write", "attestations": "write"},
+    "github-release": {"contents": "write"},
+}
+# What the workflow may tell cibuildwheel: which wheels this runner builds. How to build them is
+# pyproject.toml's [tool.cibuildwheel] alone.
+ALLOWED_CIBW_ENV = {"CIBW_PLATFORM", "CIBW_ARCHS", "CIBW_BUILD"}
+SKIPPED_NOTE = re.compile(r"Note: (\S+) was selected, but can't be built on")
+
+
+def tool(name: str) -> str:
+    """A command-line tool of the "release" dependency group, beside this interpreter or on PATH."""
+    beside = Path(sys.executable).parent / name
+    found = shutil.which(name, path=str(beside.parent)) or shutil.which(name)
+    if found is None:
+        pytest.fail(f"{name} is not installed: install the release dependency group (pyproject.toml)")
+    return found
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A YAML file as plain data (YAML 1.2, as check-jsonschema reads it: `on:` is a string key)."""
+    document = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    assert isinstance(document, dict), f"{path} is not a mapping"
+    return document
+
+
+@pytest.fixture(scope="module")
+def release() -> dict[str, Any]:
+    return load_yaml(RELEASE)
+
+
+def all_jobs() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path in WORKFLOW_FILES:
+        for name, job in load_yaml(path)["jobs"].items():
+            yield path.name, name, job
+
+
+def all_steps() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for workflow, name, job in all_jobs():
+        for step in job.get("steps", []):
+            yield workflow, name, step
+
+
+def test_zizmor_offline_finds_nothing() -> None:
+    command = [tool("zizmor"), "--offline", "--format", "plain", "--no-progress", str(GITHUB)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(
+    ("path", "schema"),
+    [(CI, "vendor.github-workflows"), (RELEASE, "vendor.github-workflows"), (DEPENDABOT, "vendor.dependabot")],
+    ids=lambda value: value.name if isinstance(value, Path) else value,
+)
+def test_matches_the_vendored_schema(path: Path, schema: str) -> None:
+    command = [tool("check-jsonschema"), "--builtin-schema", schema, str(path)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_every_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
+    assert lines, f"{path.name} uses no action at all?"
+    unpinned = [line.strip() for line in lines if not PINNED_USES.match(line)]
+    assert not unpinned, f"pin these to a full commit SHA followed by `# vX.Y.Z`: {unpinned}"
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_top_level_grants_nothing_and_superseded_runs_are_handled(path: Path) -> None:
+    workflow = load_yaml(path)
+    assert workflow["permissions"] == {}
+    assert "group" in workflow["concurrency"]
+
+
+def test_only_publish_and_release_jobs_may_write() -> None:
+    for workflow, name, job in all_jobs():
+        permissions = job.get("permissions")
+        assert isinstance(permissions, dict), f"{workflow}: job {name} must state its permissions"
+        writes = {scope: level for scope, level in permissions.items() if level == "write"}
+        expected = WRITE_PERMISSIONS.get(name, {}) if workflow == RELEASE.name else {}
+        assert writes == expected, f"{workflow}: job {name} writes {writes}, expected {expected}"
+
+
+def test_every_job_has_a_timeout() -> None:
+    missing = [f"{workflow}:{name}" for workflow, name, job in all_jobs() if "timeout-minutes" not in job]
+    assert not missing
+
+
+def test_checkouts_keep_no_credentials_and_nothing_is_cached() -> None:
+    for workflow, job, step in all_steps():
+        action = step.get("uses", "").split("@")[0]
+        options = step.get("with", {})
+        where = f"{workflow}: job {job}, {action}"
+        assert action != "actions/cache", f"{where}: a cache could feed a release"
+        if action == "actions/checkout":
+            assert options.get("persist-credentials") is False, where
+        if action == "astral-sh/setup-uv":
+            assert options.get("enable-cache") is False, where
+        if action == "actions/setup-python":
+            assert "cache" not in options, where
+
+
+def test_shell_code_is_short_and_takes_values_only_through_env() -> None:
+    for workflow, job, step in all_steps():
+        run = step.get("run")
+        if run is None:
+            continue
+        where = f"{workflow}: job {job}, step {run.splitlines()[0]!r}"
+        assert "${{" not in run, f"{where}: pass expressions through `env:`, never into shell code"
+        assert len(run.strip().splitlines()) <= MAX_RUN_LINES, f"{where}: move this logic into scripts/"
+
+
+def test_publish_waits_for_every_build_test_and_gate(release: dict[str, Any]) -> None:
+    jobs = release["jobs"]
+    after_publish = {"publish", "github-release", "post-publish"}
+    assert set(jobs["publish"]["needs"]) == set(jobs) - after_publish
+    assert "publish" in jobs["github-release"]["needs"]
+    assert "publish" in jobs["post-publish"]["needs"]
+
+
+def test_publish_uses_trusted_publishing_and_routes_prereleases(release: dict[str, Any]) -> None:
+    publish = release["jobs"]["publish"]
+    assert "push" in publish["if"], "a workflow_dispatch run is a dry run: it must not publish"
+    assert "testpypi" in publish["environment"]["name"]
+    assert "prerelease" in publish["environment"]["name"]
+    commands = [step.get("run", "") for step in publish["steps"]]
+    assert any(command.startswith("python scripts/publish.py dist") for command in commands)
+    assert not any("TWINE_PASSWORD" in str(step.get("env", {})) for step in publish["steps"])
+
+
+def test_release_runs_on_tags_and_by_hand(release: dict[str, Any]) -> None:
+    assert release["on"]["push"] == {"tags": ["v*"]}
+    assert "workflow_dispatch" in release["on"]
+    header = "\n".join(RELEASE.read_text(encoding="utf-8").splitlines()[:20])
+    assert "Derived from `maturin generate-ci github` (maturin 1.16.0)" in header
+
+
+def test_the_wheel_matrix_is_wheels_toml(release: dict[str, Any]) -> None:
+    jobs = release["jobs"]
+    assert any("scripts/expected_wheels.py --github-matrix" in step.get("run", "") for step in jobs["matrix"]["steps"])
+    assert jobs["wheels"]["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.matrix.outputs.include) }}"}
+    assert jobs["wheels"]["runs-on"] == "${{ matrix.runner }}"
+    entries = github_matrix(load())
+    for target in load().targets:
+        assert any(
+            entry["runner"] == target.runner
+            and entry["platform"] == target.cibuildwheel
+            and target.archs in entry["archs"].split()
+            and any(build.endswith(f"-{target.identifier}") for build in entry["build"].split())
+            for entry in entries
+        ), f"no matrix entry builds {target.label}"
+
+
+def test_cibuildwheel_gets_only_the_wheel_selection_from_the_workflow(release: dict[str, Any]) -> None:
+    for workflow, job, step in all_steps():
+        cibw = {key for key in step.get("env", {}) if key.startswith("CIBW_")}
+        if not cibw:
+            continue
+        assert (workflow, job) == (RELEASE.name, "wheels"), f"{workflow}: job {job} sets {cibw}"
+        assert cibw == ALLOWED_CIBW_ENV, f"only {ALLOWED_CIBW_ENV} may come from the workflow, not {cibw}"
+        assert step["run"] == "python -m cibuildwheel --output-dir wheelhouse"
+        assert step["env"]["CIBW_BUILD"] == "${{ matrix.build }}"
+    for workflow_path in WORKFLOW_FILES:
+        document = load_yaml(workflow_path)
+        for scope in [document, *document["jobs"].values()]:
+            assert not [key for key in scope.get("env", {}) if key.startswith("CIBW_")], workflow_path.name
+    actions = {step["uses"].split("@")[0] for step in release["jobs"]["wheels"]["steps"] if "uses" in step}
+    # cibuildwheel comes from the release dependency group, the version tested here, not from an action.
+    assert actions == {"actions/checkout", "actions/setup-python", "astral-sh/setup-uv", "actions/upload-artifact"}
+
+
+def print_build_identifiers(platform: str, archs: str) -> set[str]:
+    """What cibuildwheel, reading pyproject.toml only, would build on a runner of PLATFORM/ARCHS."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("CIBW_")}
+    command = [tool("cibuildwheel"), "--print-build-identifiers", "--platform", platform, "--archs", archs]
+    result = subprocess.run(
+        command, cwd=REPO, env=environment, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # Cross-platform, cibuildwheel notes the identifiers this machine could not build (pp311 for
+    # macOS arm64 on an x86_64 host): selected all the same.
+    return set(result.stdout.split()) | set(SKIPPED_NOTE.findall(result.stdout + result.stderr))
+
+
+@pytest.mark.parametrize("entry", github_matrix(load()), ids=lambda entry: entry["name"])
+def test_pyproject_selects_exactly_what_each_runner_builds(entry: dict[str, str]) -> None:
+    assert print_build_identifiers(entry["platform"], entry["archs"]) == set(entry["build"].split())
+
+
+def test_ci_tests_every_interpreter_kind_on_every_os() -> None:
+    tests = load_yaml(CI)["jobs"]["tests"]
+    assert tests["strategy"]["matrix"]["python"] == ["cp310", "cp315", "cp314t", "pp311"]
+    assert {runner.split("-")[0] for runner in tests["strategy"]["matrix"]["os"]} == {"ubuntu", "macos", "windows"}
+    commands = [step.get("run", "") for step in tests["steps"]]
+    assert 'uv run noxfile.py -s tests -- --python "$PYTHON_TAG"' in commands
+
+
+def test_dependabot_updates_every_ecosystem_after_a_cooldown() -> None:
+    updates = load_yaml(DEPENDABOT)["updates"]
+    assert {update["package-ecosystem"] for update in updates} == {"github-actions", "cargo", "uv"}
+    assert all(update["cooldown"]["default-days"] >= 7 for update in updates)
+
+
+@pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
+def test_workflows_use_the_uv_that_local_ci_pins(path: Path) -> None:
+    pinned = re.search(r'"uv==([^"]+)"', (REPO / ".ci" / "run").read_text(encoding="utf-8"))
+    assert pinned is not None, ".ci/run no longer pins uv"
+    assert load_yaml(path)["env"]["UV_VERSION"] == pinned[1]
