@@ -631,7 +631,7 @@ def render_markdown(
             "",
             f"{result.description}.",
             "",
-            "| Implementation | Threads | Bytes timed | Count | Best s | MB/s | x pure Python | x Rust sequential |",
+            "| Implementation | Threads | Bytes timed | Count | Best ms | MB/s | x pure Python | x Rust sequential |",
             "|---|--:|--:|--:|--:|--:|--:|--:|",
         ]
         for measurement in result.measurements:
@@ -639,7 +639,7 @@ def render_markdown(
             speed = measurement.bytes_per_second
             lines.append(
                 f"| {measurement.implementation}{marker} | {measurement.threads} | {measurement.size_bytes:,} "
-                f"| {measurement.count:,} | {measurement.seconds:.4f} | {speed / MB:,.0f} "
+                f"| {measurement.count:,} | {measurement.seconds * 1000:.3g} | {speed / MB:,.0f} "
                 f"| {speed / python.bytes_per_second:.1f} | {speed / sequential.bytes_per_second:.2f} |"
             )
         lines.append("")
@@ -650,7 +650,7 @@ def render_markdown(
                 "",
             ]
         lines += [
-            f"First Rust call on this text: {result.first_call_seconds:.4f} s"
+            f"First Rust call on this text: {result.first_call_seconds * 1000:.3g} ms"
             " (for a non-ASCII `str` this includes CPython building the cached UTF-8 copy).",
             "",
             "Rust throughput by needle frequency:",
