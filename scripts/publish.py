@@ -270,9 +270,11 @@ def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
             conflicts.append(f"{dist.name} (index sha256 {theirs}, local sha256 {dist.sha256})")
     if conflicts:
         more = f" (and {len(conflicts) - 1} more)" if len(conflicts) > 1 else ""
+        # The embedded index is a local rehearsal: its storage can simply be thrown away.
+        fix = f"delete {target.embedded.storage} to start it afresh" if target.embedded else "bump the version"
         raise PublishError(
             f"the index already holds other bytes under the name {conflicts[0]}{more}; a published file "
-            "cannot be replaced: bump the version and rebuild. Nothing was uploaded"
+            f"cannot be replaced: {fix} and rebuild. Nothing was uploaded"
         )
     return Plan(to_upload, already_there)
 
