@@ -6,9 +6,9 @@ Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--unpack-to DIR] 
 Builds the sdist with `maturin sdist` into --out (default REPO/target/dist), with
 SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit always gives the
 same bytes. Then checks its contents: the manifests, Cargo.lock, README.md, LICENSE,
-rustfmt.toml, the Rust sources under crate/src and the Python package under python/pyo3_showcase
-that git tracks, and PKG-INFO and crate/README.md (maturin writes both), and nothing else: no
-tests, scripts, benchmarks, workflows, examples or build output. Fix a difference in
+rustfmt.toml, the Rust sources under crate/src, the Python package under python/pyo3_showcase and
+the test suite under tests/ that git tracks, and PKG-INFO and crate/README.md (maturin writes
+both), and nothing else: no scripts, benchmarks, workflows, examples or build output. Fix a difference in
 pyproject.toml's [tool.maturin] include/exclude, or here if the new file is meant to ship.
 
 Then unpacks it into --unpack-to (default REPO/target/sdist-build) and builds the abi3 wheel from
@@ -53,7 +53,7 @@ FIXED_FILES = frozenset(
     }
 )
 # The sources: every file git tracks under a directory whose name ends as listed.
-SOURCE_FILES = {"crate/src": (".rs",), "python/pyo3_showcase": (".py", ".pyi", "py.typed")}
+SOURCE_FILES = {"crate/src": (".rs",), "python/pyo3_showcase": (".py", ".pyi", "py.typed"), "tests": (".py",)}
 # The one sdist file whose time unpack_sdist keeps: build_wheels reads SOURCE_DATE_EPOCH from it.
 TIMESTAMP_FILE = "PKG-INFO"
 # An unpacked tree's cargo caches (see build_wheels.py), kept when the tree is replaced.

@@ -33,10 +33,12 @@ REQUIRED = {
     "python/pyo3_showcase/__init__.py",
     "python/pyo3_showcase/_native.pyi",
     "python/pyo3_showcase/py.typed",
+    # cibuildwheel builds every wheel from the sdist and runs the suite from it (test-sources)
+    "tests/conftest.py",
+    "tests/test_functions.py",
 }
 # What the sdist must never carry.
 FORBIDDEN_PREFIXES = (
-    "tests/",
     "scripts/",
     "benchmarks/",
     ".github/",
@@ -100,9 +102,11 @@ def test_sdist_holds_exactly_the_expected_files(sdist: Path) -> None:
 
 
 def test_extra_files_are_rejected_by_name(sdist: Path, tmp_path: Path) -> None:
-    """A test file and a script that slipped in are both named."""
-    extra = {"tests/test_functions.py": b"", "scripts/release.py": b""}
-    with pytest.raises(SdistError, match=r"missing files \[\] and unexpected files \[scripts/release\.py, tests/"):
+    """A stray test data file and a script that slipped in are both named."""
+    extra = {"tests/scratch.txt": b"", "scripts/release.py": b""}
+    with pytest.raises(
+        SdistError, match=r"missing files \[\] and unexpected files \[scripts/release\.py, tests/scratch"
+    ):
         check_sdist_contents(rewritten(sdist, tmp_path / "extra", set(), extra))
 
 
