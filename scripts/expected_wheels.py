@@ -1,13 +1,14 @@
 """The files a release must hold, read from wheels.toml: the gate, the workflow matrix, the README table.
 
 Usage: python scripts/expected_wheels.py [--version V] [--local] [--pypy-abi TAG]
-                                         [--check DIR | --markdown | --github-matrix | --count]
+                                         [--check DIR | --markdown | --github-matrix WHICH | --count]
 
 With no mode, prints the expected file names, one per line (needs --version).
   --check DIR      the *.whl and *.tar.gz files in DIR are exactly the expected ones (needs --version)
   --markdown       the README's support table, platform x interpreter
-  --github-matrix  JSON for the release workflow's `strategy.matrix.include`: one entry per runner,
-                   with cibuildwheel's platform, archs and build identifiers
+  --github-matrix linux|macos-windows
+                   JSON for a release workflow job's `strategy.matrix.include`: one entry per
+                   runner, with cibuildwheel's platform, archs and build identifiers
   --count          how many wheels each platform ships, and the total
 --local keeps only the targets this machine builds (`local = true` in wheels.toml); --pypy-abi
 replaces a PyPy wheel's ABI tag by the one of the PyPy actually used (pypy311_pp73, say), so the
@@ -53,6 +54,7 @@ class ListOfStr:
 # The schema: each table's keys and their types (optional keys may be left out).
 TOP_LEVEL_KEYS: dict[str, type] = {"distribution": str, "wheels": dict, "targets": list}
 WHEEL_KEYS: dict[str, type] = {"python": str, "abi": str, "build": str, "label": str}
+OPTIONAL_WHEEL_KEYS: dict[str, type] = {"tested_by": ListOfStr}
 TARGET_KEYS: dict[str, type] = {
     "label": str,
     "platform": str,
@@ -74,6 +76,7 @@ class WheelKind:
     abi: str  # ABI tag(s), e.g. abi3 or abi3.abi3t
     build: str  # python part of cibuildwheel's build identifier, e.g. cp315t
     label: str  # README column
+    tested_by: tuple[str, ...] = ()  # builds that make no wheel: cibuildwheel tests this one on them
 
     @property
     def is_pypy(self) -> bool:
@@ -138,8 +141,10 @@ def check_keys(
 
 def parse_wheel_kind(path: Path, name: str, table: Mapping[str, Any]) -> WheelKind:
     """One [wheels.<name>] table."""
-    check_keys(path, f"wheels.{name}", table, WHEEL_KEYS, {})
-    kind = WheelKind(name, table["python"], table["abi"], table["build"], table["label"])
+    check_keys(path, f"wheels.{name}", table, WHEEL_KEYS, OPTIONAL_WHEEL_KEYS)
+    kind = WheelKind(
+        name, table["python"], table["abi"], table["build"], table["label"], tuple(table.get("tested_by", ()))
+    )
     if not (TAG.fullmatch(kind.python) and TAG.fullmatch(kind.abi)):
         raise malformed(path, f"wheels.{name}: python and abi must be wheel tags (lowercase, dot-separated)")
     if kind.is_pypy and not ((match := PYPY_ABI.fullmatch(kind.abi)) and f"pp3{match[1]}" == kind.python):
@@ -297,11 +302,17 @@ def markdown_table(data: ReleaseData, *, local_only: bool = False) -> str:
     return "\n".join(lines)
 
 
-def github_matrix(data: ReleaseData) -> list[dict[str, str]]:
-    """The release workflow's matrix: one job per runner, building every wheel its targets list."""
+def github_matrix(data: ReleaseData, *, linux: bool) -> list[dict[str, str]]:
+    """A release workflow matrix: one job per runner, building and testing every wheel its targets list.
+
+    The Linux jobs (linux=True) run `uv run noxfile.py -s docker`, which passes cibuildwheel no
+    option: their archs and builds say what pyproject.toml selects on that runner. The macOS and
+    Windows jobs pass their archs and builds to cibuildwheel.
+    """
     by_runner: dict[str, list[Target]] = {}
     for target in data.targets:
-        by_runner.setdefault(target.runner, []).append(target)
+        if (target.cibuildwheel == "linux") == linux:
+            by_runner.setdefault(target.runner, []).append(target)
     entries = []
     for runner, targets in by_runner.items():
         for field in ("cibuildwheel", "macosx_deployment_target"):
@@ -315,7 +326,10 @@ def github_matrix(data: ReleaseData) -> list[dict[str, str]]:
                 "platform": targets[0].cibuildwheel,
                 "archs": " ".join(archs),
                 "build": " ".join(
-                    f"{data.wheels[kind].build}-{target.identifier}" for target in targets for kind in target.wheels
+                    f"{build}-{target.identifier}"
+                    for target in targets
+                    for kind in target.wheels
+                    for build in (data.wheels[kind].build, *data.wheels[kind].tested_by)
                 ),
                 "macosx_deployment_target": targets[0].macosx_deployment_target or "",
             }
@@ -338,7 +352,7 @@ def run(args: argparse.Namespace) -> None:
     if args.markdown:
         print(markdown_table(data, local_only=args.local))
     elif args.github_matrix:
-        print(json.dumps(github_matrix(data)))
+        print(json.dumps(github_matrix(data, linux=args.github_matrix == "linux")))
     elif args.count:
         print("\n".join(count_lines(data, local_only=args.local)))
     else:
@@ -361,7 +375,7 @@ def main() -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", type=Path, metavar="DIR", help="DIR holds exactly the expected files")
     mode.add_argument("--markdown", action="store_true", help="print the README's support table")
-    mode.add_argument("--github-matrix", action="store_true", help="print the workflow matrix as JSON")
+    mode.add_argument("--github-matrix", choices=["linux", "macos-windows"], help="print a workflow matrix as JSON")
     mode.add_argument("--count", action="store_true", help="print how many wheels each platform ships")
     args = parser.parse_args()
     try:
