@@ -90,6 +90,21 @@ def pipeline(session: nox.Session) -> None:
 
 
 @nox.session
+def docker(session: nox.Session) -> None:
+    """The hosted Linux wheel build, in Docker: sdist, then cibuildwheel (scripts/docker_wheels.py)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "build", "wheels"))
+    session.run("python", "scripts/docker_wheels.py", *session.posargs)
+
+
+@nox.session(name="substitute-image")
+def substitute_image(session: nox.Session) -> None:
+    """Where no image can be pulled: build a manylinux-layout image to run `docker` against."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "wheels"))
+    session.run("python", "scripts/provision_interpreters.py")
+    session.run("python", "scripts/substitute_image.py", *session.posargs)
+
+
+@nox.session
 def release(session: nox.Session) -> None:
     """The main job: sdist, wheels, audit, tests, expected set, publish, install back (scripts/release.py)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "release"))

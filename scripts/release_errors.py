@@ -65,3 +65,9 @@ class PostPublishError(ReleaseError):
     """A published version could not be installed back or failed its smoke test."""
 
     exit_code = 17
+
+
+class ContainerError(ReleaseError):
+    """The container engine is unreachable, a container image cannot be built, or a build in one failed."""
+
+    exit_code = 18

@@ -1,0 +1,109 @@
+"""Build the Linux wheels exactly as the release workflow does: cibuildwheel, in containers, from the sdist.
+
+Usage: python scripts/docker_wheels.py [--sdist FILE] [--output-dir DIR] [SELECTOR ...]
+Normally run as `uv run noxfile.py -s docker -- [ARGUMENTS]`, which installs the pinned cibuildwheel;
+the hosted Linux job runs that same command.
+
+1. The sdist: --sdist FILE (the hosted job passes the one its sdist job built), or else built from
+   this checkout by scripts/build_sdist.py (reproducible, its contents checked).
+2. `python -m cibuildwheel --platform linux --output-dir DIR SDIST`. Every build option comes from
+   the sdist's own pyproject.toml, [tool.cibuildwheel]: which builds, Rust set-up, environment,
+   repair (auditwheel), audit (abi3audit) and the test suite on every selected interpreter. Nothing
+   else is passed, except:
+   - SELECTORs (cibuildwheel build selectors such as cp310-manylinux_x86_64 or 'cp31?-*') narrow
+     the selection, through CIBW_BUILD; without them cibuildwheel builds everything pyproject.toml
+     selects for this machine's architecture, manylinux and musllinux, as the hosted job does;
+   - SOURCE_DATE_EPOCH, unless set: the sdist's own time (maturin stamps it on every member), so
+     two builds of one sdist give wheels with the same archive times.
+   Images are the official ones cibuildwheel pins by digest; cibuildwheel's own variables
+   (CIBW_MANYLINUX_X86_64_IMAGE and the like) point it at others (scripts/substitute_image.py).
+Wheels land in DIR (default: wheelhouse/ in the checkout), beside whatever is already there.
+
+Exit codes: 0 every wheel built, repaired, audited and tested; 3 bad argument or no Docker engine;
+11 the sdist is wrong; 18 cibuildwheel failed (its output says where).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from build_sdist import build_sdist, check_sdist_contents
+from release_errors import ContainerError, ReleaseError, UsageError
+
+REPO = Path(__file__).resolve().parent.parent
+SDIST_DIR = REPO / "target" / "docker-sdist"
+DEFAULT_OUTPUT = REPO / "wheelhouse"
+
+
+def cibuildwheel_command(sdist: Path, output_dir: Path) -> list[str]:
+    """The one cibuildwheel invocation: the platform, where wheels go, and what to build from."""
+    return [sys.executable, "-m", "cibuildwheel", "--platform", "linux", "--output-dir", str(output_dir), str(sdist)]
+
+
+def sdist_epoch(sdist: Path) -> int:
+    """The time maturin stamped on the sdist's PKG-INFO (its SOURCE_DATE_EPOCH)."""
+    try:
+        with tarfile.open(sdist) as archive:
+            pkg_info = next(member for member in archive.getmembers() if member.name.endswith("/PKG-INFO"))
+    except (OSError, tarfile.TarError, StopIteration) as error:
+        raise UsageError(
+            f"{sdist} is not an sdist with a PKG-INFO ({error or 'none found'}): pass a .tar.gz"
+        ) from error
+    return int(pkg_info.mtime)
+
+
+def cibuildwheel_environment(base: Mapping[str, str], sdist: Path, selectors: Sequence[str]) -> dict[str, str]:
+    """BASE, plus the selection (if any) and SOURCE_DATE_EPOCH (unless set); no build option."""
+    env = dict(base)
+    if selectors:
+        env["CIBW_BUILD"] = " ".join(selectors)
+    if not env.get("SOURCE_DATE_EPOCH", "").strip():
+        env["SOURCE_DATE_EPOCH"] = str(sdist_epoch(sdist))
+    return env
+
+
+def require_docker() -> None:
+    """Fail with one line unless a Docker engine answers."""
+    try:
+        answer = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, check=False)
+    except FileNotFoundError as error:
+        raise UsageError("docker is not installed: cibuildwheel builds Linux wheels in containers") from error
+    if answer.returncode != 0:
+        raise UsageError("no Docker engine is reachable: start it (`docker info` must work), then re-run")
+
+
+def main() -> int:
+    """Build the sdist if needed, then hand over to cibuildwheel; see the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sdist", type=Path, help="build from this sdist (default: build one from the checkout)")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT, help="where wheels go (%(default)s)")
+    parser.add_argument("selectors", nargs="*", metavar="SELECTOR", help="cibuildwheel build selectors")
+    args = parser.parse_args()
+    try:
+        require_docker()
+        if args.sdist is None:
+            sdist = build_sdist(REPO, SDIST_DIR)
+            check_sdist_contents(sdist, REPO)
+        elif args.sdist.is_file():
+            sdist = args.sdist.resolve()
+        else:
+            raise UsageError(f"{args.sdist} does not exist: pass the path of an sdist (.tar.gz)")
+        env = cibuildwheel_environment(os.environ, sdist, args.selectors)
+        command = cibuildwheel_command(sdist, args.output_dir.resolve())
+        print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            raise ContainerError("cibuildwheel failed: its output above names the build and the step")
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

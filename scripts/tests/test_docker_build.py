@@ -1,0 +1,120 @@
+"""The CI Linux build reproduced in Docker by the README's command, end to end, here.
+
+`uv run noxfile.py -s docker` builds the sdist, then cibuildwheel builds, repairs (auditwheel),
+audits (abi3audit) and tests in containers: exactly what the hosted Linux job runs. No image can be
+pulled here, so cibuildwheel is pointed at the substitute image (scripts/substitute_image.py) through
+its own CIBW_MANYLINUX_X86_64_IMAGE option; everything else is the contributor's command. Skipped,
+with the reason, where no Docker engine is reachable or the image cannot be built here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from audit_wheels import check_auditwheel, run_tool, why_not
+from conftest import REPO, SCRIPTS
+
+# CPython 3.10-3.15 (the abi3 wheel, built by 3.10, tested on each) and PyPy 3.11: all the
+# interpreters the image can hold here. The free-threaded builds need an interpreter no source here
+# offers (the hosted workflow builds and tests them); musllinux needs a musl image (likewise).
+SELECTORS = ["cp31?-manylinux_x86_64", "pp311-manylinux_x86_64"]
+CPYTHONS = ["cp310", "cp311", "cp312", "cp313", "cp314", "cp315"]
+# The substitute is Debian bookworm: the newest glibc its wheels may need.
+SUBSTITUTE_GLIBC = ("manylinux", 2, 36)
+TIMEOUT = 45 * 60
+
+
+@dataclass(frozen=True)
+class DockerBuild:
+    """What one run of the README's Docker command printed and left behind."""
+
+    returncode: int
+    output: str
+    wheels: list[Path]
+
+
+def skip_reason() -> str | None:
+    """Why the Docker reproduction cannot run here, in one line; None if it can."""
+    if shutil.which("docker") is None:
+        return "no docker command here: the Docker reproduction needs a Docker engine"
+    if subprocess.run(["docker", "info"], capture_output=True, check=False).returncode != 0:
+        return "no Docker engine reachable (`docker info` fails): the Docker reproduction needs one"
+    if os.geteuid() != 0 or shutil.which("debootstrap") is None:
+        return "the substitute image needs root and debootstrap (no image can be pulled here)"
+    if shutil.which("uv") is None:
+        return "uv is not installed: the README's command is `uv run noxfile.py -s docker`"
+    return None
+
+
+@pytest.fixture(scope="module")
+def docker_build(tmp_path_factory: pytest.TempPathFactory) -> DockerBuild:
+    """Build the substitute image (cached), then run the README's Docker command against it."""
+    if reason := skip_reason():
+        pytest.skip(reason)
+    image = subprocess.run(
+        [sys.executable, str(SCRIPTS / "substitute_image.py")], capture_output=True, text=True, check=False
+    )
+    assert image.returncode == 0, image.stderr
+    output_dir = tmp_path_factory.mktemp("wheelhouse")
+    environment = {
+        **os.environ,
+        "CIBW_MANYLINUX_X86_64_IMAGE": image.stdout.strip(),
+        # The package index here lacks some exact releases cibuildwheel's constraints pin (certifi,
+        # for abi3audit's environment): take the newest it has. Users with the real index need not.
+        "CIBW_DEPENDENCY_VERSIONS": "latest",
+    }
+    command = ["uv", "run", "noxfile.py", "-s", "docker", "--", "--output-dir", str(output_dir), *SELECTORS]
+    result = subprocess.run(
+        command, cwd=REPO, env=environment, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
+    output = result.stdout + result.stderr
+    (output_dir.parent / "docker-build.log").write_text(output, encoding="utf-8")
+    return DockerBuild(result.returncode, output, sorted(output_dir.glob("*.whl")))
+
+
+def test_the_readme_command_builds_repairs_and_tests_in_containers(docker_build: DockerBuild) -> None:
+    assert docker_build.returncode == 0, docker_build.output[-4000:]
+    assert "from pyo3_showcase-" in docker_build.output, "the wheels must come from the sdist"
+    assert "Repairing wheel..." in docker_build.output
+    assert "abi3audit" in docker_build.output
+    names = [wheel.name for wheel in docker_build.wheels]
+    assert len(names) == 2, names
+    assert re.fullmatch(r"pyo3_showcase-[^-]+-cp310-abi3-manylinux_2_\d+_x86_64\.whl", names[0])
+    assert re.fullmatch(r"pyo3_showcase-[^-]+-pp311-pypy311_pp\d+-manylinux_2_\d+_x86_64\.whl", names[1])
+
+
+def test_the_abi3_wheel_is_tested_on_every_cpython_and_pypy_on_its_own(docker_build: DockerBuild) -> None:
+    output = docker_build.output
+    for later in CPYTHONS[1:]:
+        assert re.search(rf"Found previously built wheel \S+cp310-abi3\S+, that's compatible with {later}-", output)
+        assert re.search(rf"^  {later}-manylinux_x86_64: .* \(test only\)$", output, flags=re.MULTILINE)
+    # One pytest summary per interpreter, each with passed tests and no failures.
+    summaries = re.findall(r"^=+ (.*) in [\d.]+s.* =+$", output, flags=re.MULTILINE)
+    assert len(summaries) == len(CPYTHONS) + 1, summaries
+    assert all("passed" in summary and "failed" not in summary for summary in summaries), summaries
+    assert re.search(r"^2 wheels produced in ", output, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("kind", ["cp310-abi3", "pp311"])
+def test_the_repaired_tag_is_what_auditwheel_finds_and_only_glibc_sets_it(docker_build: DockerBuild, kind: str) -> None:
+    """The substitute's glibc is newer than the official image's, so its wheels carry a newer
+    manylinux tag; the tag must still be what auditwheel finds, and symbol versions the only reason
+    it is not manylinux_2_28 (the zig builds of the local release prove that floor, and the hosted
+    gate checks the official images' wheels against wheels.toml)."""
+    if docker_build.returncode != 0:
+        pytest.fail("the Docker build failed (see the test above)")
+    (wheel,) = [wheel for wheel in docker_build.wheels if f"-{kind}-" in wheel.name]
+    result = check_auditwheel(wheel, SUBSTITUTE_GLIBC)
+    assert result.status == "ok", result.detail
+    show = json.loads(run_tool("auditwheel", "show", "--json", str(wheel)).stdout)
+    assert not show.get("external_libs"), "the wheel must link no library outside the manylinux policy"
+    if not wheel.name.endswith("manylinux_2_28_x86_64.whl"):
+        assert why_not(show, ("manylinux", 2, 28)).startswith("needs GLIBC_2.")
