@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import REPO
+from docker_wheels import cibuildwheel_command, cibuildwheel_environment
 from expected_wheels import github_matrix, load
 from ruamel.yaml import YAML
 
@@ -173,12 +174,14 @@ def test_release_runs_on_tags_and_by_hand(release: dict[str, Any]) -> None:
     assert "Derived from `maturin generate-ci github` (maturin 1.16.0)" in header
 
 
-def test_the_wheel_matrix_is_wheels_toml(release: dict[str, Any]) -> None:
+def test_the_wheel_matrices_are_wheels_toml(release: dict[str, Any]) -> None:
     jobs = release["jobs"]
-    assert any("scripts/expected_wheels.py --github-matrix" in step.get("run", "") for step in jobs["matrix"]["steps"])
-    assert jobs["wheels"]["strategy"]["matrix"] == {"include": "${{ fromJSON(needs.matrix.outputs.include) }}"}
-    assert jobs["wheels"]["runs-on"] == "${{ matrix.runner }}"
-    entries = github_matrix(load())
+    matrix_code = "\n".join(step.get("run", "") for step in jobs["matrix"]["steps"])
+    for job, which in (("linux-wheels", "linux"), ("wheels", "macos-windows")):
+        assert f"scripts/expected_wheels.py --github-matrix {which})" in matrix_code
+        assert jobs[job]["strategy"]["matrix"] == {"include": f"${{{{ fromJSON(needs.matrix.outputs.{which}) }}}}"}
+        assert jobs[job]["runs-on"] == "${{ matrix.runner }}"
+    entries = github_matrix(load(), linux=True) + github_matrix(load(), linux=False)
     for target in load().targets:
         assert any(
             entry["runner"] == target.runner
@@ -196,15 +199,46 @@ def test_cibuildwheel_gets_only_the_wheel_selection_from_the_workflow(release: d
             continue
         assert (workflow, job) == (RELEASE.name, "wheels"), f"{workflow}: job {job} sets {cibw}"
         assert cibw == ALLOWED_CIBW_ENV, f"only {ALLOWED_CIBW_ENV} may come from the workflow, not {cibw}"
-        assert step["run"] == "python -m cibuildwheel --output-dir wheelhouse"
+        assert step["run"] == "python -m cibuildwheel --output-dir wheelhouse dist/*.tar.gz"
         assert step["env"]["CIBW_BUILD"] == "${{ matrix.build }}"
     for workflow_path in WORKFLOW_FILES:
         document = load_yaml(workflow_path)
         for scope in [document, *document["jobs"].values()]:
             assert not [key for key in scope.get("env", {}) if key.startswith("CIBW_")], workflow_path.name
-    actions = {step["uses"].split("@")[0] for step in release["jobs"]["wheels"]["steps"] if "uses" in step}
-    # cibuildwheel comes from the release dependency group, the version tested here, not from an action.
-    assert actions == {"actions/checkout", "actions/setup-python", "astral-sh/setup-uv", "actions/upload-artifact"}
+    # cibuildwheel comes from the pinned dependency group, the version tested here, not from an action.
+    for job in ("wheels", "linux-wheels"):
+        actions = {step["uses"].split("@")[0] for step in release["jobs"][job]["steps"] if "uses" in step}
+        assert actions == {
+            "actions/checkout",
+            "actions/setup-python",
+            "astral-sh/setup-uv",
+            "actions/download-artifact",
+            "actions/upload-artifact",
+        }, job
+
+
+def test_the_hosted_linux_job_runs_the_readme_docker_command_with_no_build_option(release: dict[str, Any]) -> None:
+    """The Linux wheels are built by `uv run noxfile.py -s docker`, as the README tells contributors,
+    and it hands cibuildwheel the platform, the output directory and the sdist: nothing else."""
+    job = release["jobs"]["linux-wheels"]
+    commands = [step["run"] for step in job["steps"] if "run" in step]
+    assert commands == ["uv run noxfile.py -s docker -- --sdist dist/*.tar.gz --output-dir wheelhouse"]
+    assert "uv run noxfile.py -s docker" in (REPO / "README.md").read_text(encoding="utf-8")
+    assert not [key for step in job["steps"] for key in step.get("env", {})], "no step may set variables"
+    assert "env" not in job
+    assert "sdist" in job["needs"]
+    sdist, out = Path("dist/pyo3_showcase-1.0.0.tar.gz"), Path("wheelhouse")
+    assert cibuildwheel_command(sdist, out)[1:] == [
+        "-m",
+        "cibuildwheel",
+        "--platform",
+        "linux",
+        "--output-dir",
+        str(out),
+        str(sdist),
+    ]
+    environment = cibuildwheel_environment({"SOURCE_DATE_EPOCH": "1"}, sdist, [])
+    assert environment == {"SOURCE_DATE_EPOCH": "1"}, "with no selector, the wrapper adds nothing"
 
 
 def print_build_identifiers(platform: str, archs: str) -> set[str]:
@@ -220,8 +254,11 @@ def print_build_identifiers(platform: str, archs: str) -> set[str]:
     return set(result.stdout.split()) | set(SKIPPED_NOTE.findall(result.stdout + result.stderr))
 
 
-@pytest.mark.parametrize("entry", github_matrix(load()), ids=lambda entry: entry["name"])
+@pytest.mark.parametrize(
+    "entry", github_matrix(load(), linux=True) + github_matrix(load(), linux=False), ids=lambda entry: entry["name"]
+)
 def test_pyproject_selects_exactly_what_each_runner_builds(entry: dict[str, str]) -> None:
+    """The Linux jobs pass no archs: cibuildwheel's default there is the runner's own, the one given here."""
     assert print_build_identifiers(entry["platform"], entry["archs"]) == set(entry["build"].split())
 
 
