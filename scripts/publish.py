@@ -1,7 +1,7 @@
 """Publish the sdist and wheels of a release to a package index; safe to re-run.
 
 Usage: python scripts/publish.py DIST_DIR [--out OUT] [--repository NAME | --repository-url URL]
-                                 [--simple-url URL] [--keep-serving]
+                                 [--simple-url URL] [--attestations] [--keep-serving]
 
 Publishes every *.whl and *.tar.gz in DIST_DIR, wheels before the sdist. The default target is an
 embedded index: pypiserver on 127.0.0.1 (a free port) keeping its files in OUT/index/packages, open
@@ -15,6 +15,9 @@ Before anything is uploaded, the index must answer, and its simple index (PEP 69
 HTML; --simple-url, else derived from the upload URL and checked) must not hold any of the files with
 other bytes. A file already there with the same sha256 is skipped, so a re-run after a partial upload
 completes it. With --keep-serving the embedded index stays up after publishing, until Ctrl-C or SIGTERM.
+With --attestations (a real index only) each file goes up with its PEP 740 attestation,
+FILE.publish.attestation beside it (`pypi-attestations sign` makes them in the release workflow):
+a file without one stops the run before anything is uploaded.
 
 Exit codes: 0 published (or already there); 16 the index is unreachable, refused the credentials,
 holds a file with other bytes, or an upload failed; 3 bad argument (2 if the command line does not
@@ -24,6 +27,7 @@ parse); 130 interrupted (Ctrl-C or SIGTERM) while publishing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import os
@@ -91,6 +95,7 @@ class Target:
     simple_url: str  # the simple index root, ending in "/"
     twine_env: Mapping[str, str] = field(repr=False)  # TWINE_* settings for the twine process only
     simple_url_derived: bool = False  # guessed from upload_url, so checked before it is trusted
+    attestations: bool = False  # upload each file's FILE.publish.attestation with it (PEP 740)
     embedded: EmbeddedIndex | None = field(default=None, repr=False, compare=False)  # ours to stop and tidy
 
 
@@ -253,6 +258,11 @@ def check_index(target: Target) -> None:
 
 def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
     """Check the index and sort dists into new and already there; PublishError on any conflict."""
+    if target.attestations and (unsigned := [dist.name for dist in dists if not attestation_of(dist).is_file()]):
+        raise PublishError(
+            f"{len(unsigned)} file(s) have no PEP 740 attestation beside them ({', '.join(unsigned[:3])}"
+            f"{', ...' if len(unsigned) > 3 else ''}): sign them with `pypi-attestations sign`. Nothing was uploaded"
+        )
     check_index(target)
     pages: dict[str, dict[str, IndexFile]] = {}
     to_upload, already_there, conflicts = [], [], []
@@ -277,6 +287,11 @@ def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
             f"cannot be replaced: {fix} and rebuild. Nothing was uploaded"
         )
     return Plan(to_upload, already_there)
+
+
+def attestation_of(dist: Distribution) -> Path:
+    """Where twine --attestations looks for DIST's publish attestation."""
+    return dist.path.with_name(f"{dist.name}.publish.attestation")
 
 
 def twine_environment(target: Target) -> dict[str, str]:
@@ -314,9 +329,13 @@ def upload(dists: Sequence[Distribution], target: Target) -> None:
     # price is twine's start-up (half a second) per file.
     for uploaded, dist in enumerate(dists):
         command = [sys.executable, "-m", "twine", "upload", "--non-interactive", "--disable-progress-bar"]
+        files = [str(dist.path)]
+        if target.attestations:
+            command.append("--attestations")
+            files.append(str(attestation_of(dist)))
         try:
             result = subprocess.run(
-                [*command, str(dist.path)],
+                [*command, *files],
                 capture_output=True,
                 text=True,
                 env=twine_environment(target),
@@ -581,6 +600,9 @@ def parse_arguments() -> argparse.Namespace:
     where.add_argument("--repository-url", metavar="URL", help="publish to the index taking uploads at URL")
     parser.add_argument("--simple-url", metavar="URL", help="the simple index of that repository, if not derivable")
     parser.add_argument(
+        "--attestations", action="store_true", help="upload each file's PEP 740 attestation (a real index only)"
+    )
+    parser.add_argument(
         "--keep-serving", action="store_true", help="keep the embedded index up after publishing, until Ctrl-C"
     )
     return parser.parse_args()
@@ -590,8 +612,11 @@ def run(args: argparse.Namespace) -> None:
     """Publish DIST_DIR as the options say."""
     dists = distributions(args.dist_dir)
     where = {"repository": args.repository, "repository_url": args.repository_url, "simple_url": args.simple_url}
-    with open_target(args.out.resolve(), **where) as target:
-        index = target.embedded
+    with open_target(args.out.resolve(), **where) as opened:
+        index = opened.embedded
+        if args.attestations and index is not None:
+            raise UsageError("--attestations needs a real index (--repository or --repository-url)")
+        target = dataclasses.replace(opened, attestations=args.attestations)
         if index is None:
             if args.keep_serving:
                 raise UsageError("--keep-serving is for the embedded index only")

@@ -304,3 +304,44 @@ def test_listed_files_reads_pep_691_json() -> None:
     assert {name: (f.url, f.sha256) for name, f in listed.items()} == {
         "p-1.0.tar.gz": ("https://files.example.org/p-1.0.tar.gz", "ab12")
     }
+
+
+def pypirc_for(index: EmbeddedIndex, home: Path) -> dict[str, str]:
+    """An environment whose ~/.pypirc names INDEX "local", as a real index is named."""
+    password = index.target.twine_env["TWINE_PASSWORD"]
+    pypirc = f"[distutils]\nindex-servers = local\n\n[local]\nrepository = {index.url}\n"
+    (home / ".pypirc").write_text(f"{pypirc}username = {index.user}\npassword = {password}\n")
+    return environment(HOME=str(home))
+
+
+def test_a_file_without_its_attestation_stops_the_run_before_any_upload(dist_dir: Path, tmp_path: Path) -> None:
+    """--attestations: every file needs FILE.publish.attestation; one missing and nothing goes up."""
+    signed = tmp_path / "dist"
+    shutil.copytree(dist_dir, signed)
+    wheel = next(signed.glob("*.whl"))
+    wheel.with_name(f"{wheel.name}.publish.attestation").write_text("{}")  # the sdist stays unsigned
+    with EmbeddedIndex(tmp_path / "index") as index:
+        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    assert result.returncode == EXIT_PUBLISH
+    (line,) = result.stderr.splitlines()
+    assert "have no PEP 740 attestation beside them (pyo3_showcase-" in line
+    assert line.endswith("Nothing was uploaded")
+    assert stored(tmp_path / "index") == {}
+
+
+def test_each_file_goes_up_with_its_attestation(dist_dir: Path, tmp_path: Path) -> None:
+    """twine gets --attestations and each file's attestation beside it (this index ignores them)."""
+    signed = tmp_path / "dist"
+    shutil.copytree(dist_dir, signed)
+    for dist in distributions(signed):
+        dist.path.with_name(f"{dist.name}.publish.attestation").write_text("{}")
+    with EmbeddedIndex(tmp_path / "index") as index:
+        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert stored(tmp_path / "index") == hashes(distributions(signed))
+
+
+def test_the_embedded_index_takes_no_attestations(dist_dir: Path, tmp_path: Path) -> None:
+    result = run_publish(dist_dir, "--out", tmp_path, "--attestations")
+    assert result.returncode == 3
+    assert result.stderr.strip() == "error: --attestations needs a real index (--repository or --repository-url)"
