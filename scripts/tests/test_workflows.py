@@ -163,7 +163,10 @@ def test_publish_uses_trusted_publishing_and_routes_prereleases(release: dict[st
     assert "testpypi" in publish["environment"]["name"]
     assert "prerelease" in publish["environment"]["name"]
     commands = [step.get("run", "") for step in publish["steps"]]
-    assert any(command.startswith("python scripts/publish.py dist") for command in commands)
+    uploads = [command for command in commands if command.startswith("python scripts/publish.py dist")]
+    assert len(uploads) == 1
+    assert uploads[0].endswith(" --attestations"), "every file goes up with its PEP 740 attestation"
+    assert commands.index("pypi-attestations sign dist/*.whl dist/*.tar.gz") < commands.index(uploads[0])
     assert not any("TWINE_PASSWORD" in str(step.get("env", {})) for step in publish["steps"])
 
 
