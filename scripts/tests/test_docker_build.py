@@ -29,6 +29,8 @@ REQUIRED = {"cp310", "pp311"}
 # The substitute is Debian bookworm: the newest glibc its wheels may need.
 SUBSTITUTE_GLIBC = ("manylinux", 2, 36)
 TIMEOUT = 45 * 60
+# Building the image cold and then the wheels takes minutes, beyond the suite's per-test timeout.
+pytestmark = pytest.mark.timeout(TIMEOUT)
 
 
 @dataclass(frozen=True)
