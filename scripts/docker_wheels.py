@@ -10,9 +10,11 @@ the hosted Linux job runs that same command.
    the sdist's own pyproject.toml, [tool.cibuildwheel]: which builds, Rust set-up, environment,
    repair (auditwheel), audit (abi3audit) and the test suite on every selected interpreter. Nothing
    else is passed, except:
-   - SELECTORs (cibuildwheel build selectors such as cp310-manylinux_x86_64 or 'cp31?-*') narrow
-     the selection, through CIBW_BUILD; without them cibuildwheel builds everything pyproject.toml
-     selects for this machine's architecture, manylinux and musllinux, as the hosted job does;
+   - SELECTORs (cibuildwheel build selectors such as cp310-manylinux_x86_64 or 'cp31?-*') choose
+     the builds instead of pyproject.toml's build list, through cibuildwheel's CIBW_BUILD (so
+     '*-manylinux_x86_64' also picks interpreters the release never builds); without them
+     cibuildwheel builds everything pyproject.toml selects for this machine's architecture,
+     manylinux and musllinux, as the hosted job does;
    - SOURCE_DATE_EPOCH, unless set: the sdist's own time (maturin stamps it on every member), so
      two builds of one sdist give wheels with the same archive times.
    Images are the official ones cibuildwheel pins by digest; cibuildwheel's own variables

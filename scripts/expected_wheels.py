@@ -21,6 +21,7 @@ or a malformed wheels.toml (UsageError).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import subprocess
@@ -234,8 +235,7 @@ def with_pypy_abi(kinds: Mapping[str, WheelKind], pypy_abi: str) -> dict[str, Wh
     if not any(kind.python == python for kind in kinds.values()):
         raise UsageError(f"--pypy-abi {pypy_abi}: wheels.toml has no {python} wheel to apply it to")
     return {
-        name: WheelKind(kind.name, kind.python, pypy_abi, kind.build, kind.label) if kind.python == python else kind
-        for name, kind in kinds.items()
+        name: dataclasses.replace(kind, abi=pypy_abi) if kind.python == python else kind for name, kind in kinds.items()
     }
 
 

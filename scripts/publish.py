@@ -612,10 +612,10 @@ def run(args: argparse.Namespace) -> None:
     """Publish DIST_DIR as the options say."""
     dists = distributions(args.dist_dir)
     where = {"repository": args.repository, "repository_url": args.repository_url, "simple_url": args.simple_url}
+    if args.attestations and external_target(args.repository, args.repository_url, args.simple_url) is None:
+        raise UsageError("--attestations needs a real index (--repository or --repository-url)")
     with open_target(args.out.resolve(), **where) as opened:
         index = opened.embedded
-        if args.attestations and index is not None:
-            raise UsageError("--attestations needs a real index (--repository or --repository-url)")
         target = dataclasses.replace(opened, attestations=args.attestations)
         if index is None:
             if args.keep_serving:

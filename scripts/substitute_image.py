@@ -24,7 +24,7 @@ for Debian-provided ones, their patched loaders) name.
 
 Differences from the official image (README, "Reproduce the CI Linux build"): the base is Debian
 (bookworm: glibc 2.36) instead of AlmaLinux 8 (glibc 2.28), so auditwheel names the wheels after the
-newest glibc symbol they use (manylinux_2_34 and the like) rather than manylinux_2_28; and the
+newest glibc symbol they use (manylinux_2_35 here) rather than manylinux_2_28; and the
 interpreters are this machine's builds, not the image's.
 
 The image is cached: its tag is a digest of everything that goes into it, so a warm run prints the
@@ -36,6 +36,7 @@ Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import functools
 import hashlib
@@ -199,7 +200,7 @@ def build_root_filesystem(suite: str, packages: set[str]) -> Path:
     partial = root.with_name(root.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run
     include = ",".join(sorted(packages))
-    say(f"debootstrap {suite} with {include} (about two minutes) ...", flush=True)
+    say(f"debootstrap {suite} with {include} (under a minute) ...")
     # No mirror argument: debootstrap uses Debian's default archive, as it would for any user.
     result = run(["debootstrap", "--variant=minbase", f"--include={include}", suite, str(partial)])
     if result.returncode != 0:
@@ -294,6 +295,7 @@ def image_key(suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -
             (path.name, path.read_text(encoding="utf-8")) for path in cibuildwheel_constraints_dir().glob("*.txt")
         ),
         "certificates": [certificate.read_text(encoding="utf-8") for certificate in certificates],
+        "uv": hashlib.sha256(uv_binary().read_bytes()).hexdigest(),  # cibuildwheel runs it in the image
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -352,12 +354,20 @@ def import_stage(name: str, root: Path, overlay: Path, trees: Iterable[Path]) ->
             add_tree(archive, root, ".", added)
     except BrokenPipeError:
         pass  # docker import stopped reading: its error is reported below
-    finally:
-        importer.stdin.close()
-        error = importer.stderr.read().decode(errors="replace") if importer.stderr else ""
+    except BaseException as error:  # an unreadable file, Ctrl-C: docker must not import half an image
+        importer.kill()
         importer.wait()
+        if isinstance(error, OSError):
+            raise ContainerError(
+                f"cannot archive {error.filename or 'a file'} for the image: {error.strerror}"
+            ) from error
+        raise
+    with contextlib.suppress(BrokenPipeError):
+        importer.stdin.close()
+    error_output = importer.stderr.read().decode(errors="replace") if importer.stderr else ""
+    importer.wait()
     if importer.returncode != 0:
-        raise ContainerError(f"docker import failed: {error.strip()[-300:]}")
+        raise ContainerError(f"docker import failed: {error_output.strip()[-300:]}")
 
 
 def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> None:
@@ -369,13 +379,13 @@ def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sys
     root = build_root_filesystem(suite, packages)
     stage = f"{name}-stage"
     container = f"pyo3-showcase-substitute-setup-{os.getpid()}"
-    with tempfile.TemporaryDirectory(prefix="substitute-overlay-") as overlay_dir:
-        overlay = Path(overlay_dir)
-        write_overlay(overlay, sysroot)
-        say(f"docker import {stage}: Debian {suite} + {len(trees)} interpreter and toolchain trees ...", flush=True)
-        import_stage(stage, root, overlay, trees)
     try:
-        say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...", flush=True)
+        with tempfile.TemporaryDirectory(prefix="substitute-overlay-") as overlay_dir:
+            overlay = Path(overlay_dir)
+            write_overlay(overlay, sysroot)
+            say(f"docker import {stage}: Debian {suite} + {len(trees)} interpreter and toolchain trees ...")
+            import_stage(stage, root, overlay, trees)
+        say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...")
         setup = run(["docker", "run", "--name", container, stage, "/bin/sh", "-c", setup_script(interpreters)])
         if setup.returncode != 0:
             raise ContainerError(f"the image setup failed: {(setup.stdout + setup.stderr).strip()[-600:]}")

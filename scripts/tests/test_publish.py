@@ -341,6 +341,19 @@ def test_each_file_goes_up_with_its_attestation(dist_dir: Path, tmp_path: Path) 
     assert stored(tmp_path / "index") == hashes(distributions(signed))
 
 
+def test_twine_reads_each_attestation_it_is_given(dist_dir: Path, tmp_path: Path) -> None:
+    """An attestation that is not JSON fails the upload: twine got the flag and the file, and read it."""
+    signed = tmp_path / "dist"
+    shutil.copytree(dist_dir, signed)
+    for dist in distributions(signed):
+        dist.path.with_name(f"{dist.name}.publish.attestation").write_text("not JSON")
+    with EmbeddedIndex(tmp_path / "index") as index:
+        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    assert result.returncode == EXIT_PUBLISH
+    assert "attestation" in result.stderr.lower()
+    assert stored(tmp_path / "index") == {}
+
+
 def test_the_embedded_index_takes_no_attestations(dist_dir: Path, tmp_path: Path) -> None:
     result = run_publish(dist_dir, "--out", tmp_path, "--attestations")
     assert result.returncode == 3
