@@ -28,7 +28,8 @@ newest glibc symbol they use (manylinux_2_35 here) rather than manylinux_2_28; a
 interpreters are this machine's builds, not the image's.
 
 The image is cached: its tag is a digest of everything that goes into it, so a warm run prints the
-name at once, and a changed interpreter, toolchain, script or cibuildwheel gives a new image.
+name at once, and a changed interpreter, toolchain, script or cibuildwheel gives a new image (the
+outdated one is then removed).
 Needs root, debootstrap and a reachable Docker engine.
 Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the build failed.
 """
@@ -399,6 +400,14 @@ def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sys
         run(["docker", "rmi", stage])
 
 
+def remove_older_images(keep: str) -> None:
+    """Remove the images an earlier version of the inputs made: each is a few GB, and none is used again."""
+    tags = run(["docker", "images", IMAGE_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
+    for old in (tag for tag in tags if tag != keep):
+        if run(["docker", "rmi", old]).returncode == 0:
+            say(f"removed the outdated {old}")
+
+
 def describe(interpreters: list[ImageInterpreter], found: list[Interpreter]) -> None:
     """Say what the image holds and which supported interpreter kinds it lacks, one line each."""
     for entry in interpreters:
@@ -431,6 +440,7 @@ def main() -> int:
             started = time.monotonic()
             build_image(name, args.suite, interpreters, sysroot)
             say(f"built {name} in {time.monotonic() - started:.0f} s")
+            remove_older_images(name)
     except ReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
