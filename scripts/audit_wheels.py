@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-from release_errors import AuditError, ReleaseError, UsageError
+from release_errors import AuditError, UsageError, exit_code_of
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "pyo3_showcase"
@@ -421,24 +421,24 @@ def expand(arguments: list[Path]) -> list[Path]:
     return paths
 
 
+def audit_files(files: list[Path], manylinux_policy: str) -> None:
+    """Audit FILES (wheels, sdists, directories), a line each; AuditError if any fails."""
+    paths = expand(files)
+    if not paths:
+        raise AuditError(f"nothing to audit: no wheel or sdist in {', '.join(map(str, files))}")
+    reports = audit_each(paths, manylinux_policy=manylinux_policy)
+    for report in reports:
+        print(report.line())
+    raise_for_failures(reports)
+
+
 def main() -> int:
     """Audit the files named on the command line; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR", help="wheels, sdists, or directories")
     parser.add_argument("--manylinux-policy", default="manylinux_2_28", help="newest manylinux tag a wheel may carry")
     args = parser.parse_args()
-    try:
-        paths = expand(args.files)
-        if not paths:
-            raise AuditError(f"nothing to audit: no wheel or sdist in {', '.join(map(str, args.files))}")
-        reports = audit_each(paths, manylinux_policy=args.manylinux_policy)
-        for report in reports:
-            print(report.line())
-        raise_for_failures(reports)
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    return exit_code_of(lambda: audit_files(args.files, args.manylinux_policy))
 
 
 if __name__ == "__main__":

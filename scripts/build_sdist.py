@@ -34,7 +34,7 @@ from pathlib import Path, PurePosixPath
 
 from build_wheels import BuildSettings, build, interpreter_for, source_date_epoch
 from interpreters import discover
-from release_errors import ReleaseError, SdistError, UsageError
+from release_errors import SdistError, UsageError, exit_code_of
 
 REPO = Path(__file__).resolve().parent.parent
 # What every sdist holds whatever the sources are. maturin writes PKG-INFO, and copies README.md
@@ -191,6 +191,25 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def run(args: argparse.Namespace) -> None:
+    """Build, check, unpack and (unless --no-wheel) build from the sdist, a line per step."""
+    repo = args.repo.resolve()
+    out = args.out or repo / "target" / "dist"
+    unpack_to = args.unpack_to or repo / "target" / "sdist-build"
+    wheel_out = args.wheel_out or unpack_to / "wheelhouse"
+    if not (repo / "pyproject.toml").is_file():
+        raise UsageError(f"{repo} has no pyproject.toml: pass the project root as --repo")
+    sdist = build_sdist(repo, out)
+    print(f"sdist     {sdist}  sha256={sha256(sdist)}")
+    check_sdist_contents(sdist, repo)
+    print(f"contents  {len(expected_contents(repo))} files, exactly those expected")
+    tree = unpack_sdist(sdist, unpack_to.resolve())
+    print(f"unpacked  {tree}")
+    if not args.no_wheel:
+        wheel = build_wheel_from(tree, wheel_out, args.zig)
+        print(f"wheel     {wheel}  sha256={sha256(wheel)}  (built from the sdist with cargo --locked)")
+
+
 def main() -> int:
     """Build, check, unpack and build from the sdist; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -201,27 +220,7 @@ def main() -> int:
     parser.add_argument("--zig", action="store_true", help="link the wheel for manylinux_2_28 with zig")
     parser.add_argument("--no-wheel", action="store_true", help="check the contents only; build no wheel")
     args = parser.parse_args()
-
-    repo = args.repo.resolve()
-    out = args.out or repo / "target" / "dist"
-    unpack_to = args.unpack_to or repo / "target" / "sdist-build"
-    wheel_out = args.wheel_out or unpack_to / "wheelhouse"
-    try:
-        if not (repo / "pyproject.toml").is_file():
-            raise UsageError(f"{repo} has no pyproject.toml: pass the project root as --repo")
-        sdist = build_sdist(repo, out)
-        print(f"sdist     {sdist}  sha256={sha256(sdist)}")
-        check_sdist_contents(sdist, repo)
-        print(f"contents  {len(expected_contents(repo))} files, exactly those expected")
-        tree = unpack_sdist(sdist, unpack_to.resolve())
-        print(f"unpacked  {tree}")
-        if not args.no_wheel:
-            wheel = build_wheel_from(tree, wheel_out, args.zig)
-            print(f"wheel     {wheel}  sha256={sha256(wheel)}  (built from the sdist with cargo --locked)")
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    return exit_code_of(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from build_sdist import build_sdist, check_sdist_contents
-from release_errors import ContainerError, ReleaseError, UsageError
+from release_errors import ContainerError, UsageError, exit_code_of
 
 REPO = Path(__file__).resolve().parent.parent
 SDIST_DIR = REPO / "target" / "docker-sdist"
@@ -80,6 +80,23 @@ def require_docker() -> None:
         raise UsageError("no Docker engine is reachable: start it (`docker info` must work), then re-run")
 
 
+def build_in_containers(given_sdist: Path | None, output_dir: Path, selectors: Sequence[str]) -> None:
+    """Build the sdist unless given, then run cibuildwheel on it; ContainerError if cibuildwheel fails."""
+    require_docker()
+    if given_sdist is None:
+        sdist = build_sdist(REPO, SDIST_DIR)
+        check_sdist_contents(sdist, REPO)
+    elif given_sdist.is_file():
+        sdist = given_sdist.resolve()
+    else:
+        raise UsageError(f"{given_sdist} does not exist: pass the path of an sdist (.tar.gz)")
+    env = cibuildwheel_environment(os.environ, sdist, selectors)
+    command = cibuildwheel_command(sdist, output_dir.resolve())
+    print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
+    if subprocess.run(command, env=env, check=False).returncode != 0:
+        raise ContainerError("cibuildwheel failed: its output above names the build and the step")
+
+
 def main() -> int:
     """Build the sdist if needed, then hand over to cibuildwheel; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -87,24 +104,7 @@ def main() -> int:
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT, help="where wheels go (%(default)s)")
     parser.add_argument("selectors", nargs="*", metavar="SELECTOR", help="cibuildwheel build selectors")
     args = parser.parse_args()
-    try:
-        require_docker()
-        if args.sdist is None:
-            sdist = build_sdist(REPO, SDIST_DIR)
-            check_sdist_contents(sdist, REPO)
-        elif args.sdist.is_file():
-            sdist = args.sdist.resolve()
-        else:
-            raise UsageError(f"{args.sdist} does not exist: pass the path of an sdist (.tar.gz)")
-        env = cibuildwheel_environment(os.environ, sdist, args.selectors)
-        command = cibuildwheel_command(sdist, args.output_dir.resolve())
-        print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
-        if subprocess.run(command, env=env, check=False).returncode != 0:
-            raise ContainerError("cibuildwheel failed: its output above names the build and the step")
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    return exit_code_of(lambda: build_in_containers(args.sdist, args.output_dir, args.selectors))
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from packaging.version import InvalidVersion, Version
-from release_errors import ExpectedSetError, ReleaseError, UsageError
+from release_errors import ExpectedSetError, UsageError, exit_code_of
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -378,12 +378,7 @@ def main() -> int:
     mode.add_argument("--github-matrix", choices=["linux", "macos-windows"], help="print a workflow matrix as JSON")
     mode.add_argument("--count", action="store_true", help="print how many wheels each platform ships")
     args = parser.parse_args()
-    try:
-        run(args)
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    return 0
+    return exit_code_of(lambda: run(args))
 
 
 if __name__ == "__main__":

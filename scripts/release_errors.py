@@ -6,6 +6,9 @@ failures apart without parsing messages. Nothing is uploaded once any of them is
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+
 
 class ReleaseError(Exception):
     """A release step failed; ``str(error)`` is the one line to print."""
@@ -71,3 +74,13 @@ class ContainerError(ReleaseError):
     """The container engine is unreachable, a container image cannot be built, or a build in one failed."""
 
     exit_code = 18
+
+
+def exit_code_of(action: Callable[[], object]) -> int:
+    """Run a script's ACTION: 0 if it succeeds, else its ReleaseError's exit code, the one line printed."""
+    try:
+        action()
+    except ReleaseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    return 0

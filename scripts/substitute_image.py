@@ -54,8 +54,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from docker_wheels import require_docker
 from interpreters import CACHE_DIR, Interpreter, discover, missing_kinds
-from release_errors import ContainerError, ReleaseError, UsageError
+from release_errors import ContainerError, UsageError, exit_code_of
 
 IMAGE_REPOSITORY = "pyo3-showcase/manylinux-substitute"
 DEFAULT_SUITE = "bookworm"
@@ -416,36 +417,34 @@ def describe(interpreters: list[ImageInterpreter], found: list[Interpreter]) -> 
         say(f"  not in the image: {line}")
 
 
+def current_image(suite: str, *, rebuild: bool) -> str:
+    """The name of the image for this machine's inputs, built first unless it exists (or REBUILD)."""
+    require_docker()
+    found = discover()
+    interpreters = image_interpreters(found)
+    if not any(entry.directory.startswith("cp") for entry in interpreters):
+        raise UsageError("no supported CPython here: run scripts/provision_interpreters.py first")
+    sysroot = rust_sysroot()
+    name = f"{IMAGE_REPOSITORY}:{image_key(suite, interpreters, sysroot)}"
+    if run(["docker", "image", "inspect", name]).returncode == 0 and not rebuild:
+        say(f"cached: {name}")
+        return name
+    say(f"building {name}:")
+    describe(interpreters, found)
+    started = time.monotonic()
+    build_image(name, suite, interpreters, sysroot)
+    say(f"built {name} in {time.monotonic() - started:.0f} s")
+    remove_older_images(name)
+    return name
+
+
 def main() -> int:
     """Build the image unless it is cached; print its name last, on a line of its own."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite of the base (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true", help="build again even if the image exists")
     args = parser.parse_args()
-    try:
-        if run(["docker", "info", "--format", "{{.ServerVersion}}"]).returncode != 0:
-            raise UsageError("no Docker engine is reachable: start it, or check `docker info`")
-        found = discover()
-        interpreters = image_interpreters(found)
-        if not any(entry.directory.startswith("cp") for entry in interpreters):
-            raise UsageError("no supported CPython here: run scripts/provision_interpreters.py first")
-        sysroot = rust_sysroot()
-        name = f"{IMAGE_REPOSITORY}:{image_key(args.suite, interpreters, sysroot)}"
-        cached = run(["docker", "image", "inspect", name]).returncode == 0
-        if cached and not args.rebuild:
-            say(f"cached: {name}")
-        else:
-            say(f"building {name}:")
-            describe(interpreters, found)
-            started = time.monotonic()
-            build_image(name, args.suite, interpreters, sysroot)
-            say(f"built {name} in {time.monotonic() - started:.0f} s")
-            remove_older_images(name)
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    print(name)
-    return 0
+    return exit_code_of(lambda: print(current_image(args.suite, rebuild=args.rebuild)))
 
 
 if __name__ == "__main__":

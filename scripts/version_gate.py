@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
-from release_errors import ReleaseError, UsageError, VersionGateError
+from release_errors import UsageError, VersionGateError, exit_code_of
 
 REPO = Path(__file__).resolve().parent.parent
 TAG_PREFIX = "v"
@@ -171,13 +171,7 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help="project root (default: %(default)s)")
     parser.add_argument("--tag", help="the tag being released, e.g. v1.2.0 (default: from GITHUB_REF)")
     args = parser.parse_args()
-    try:
-        release = check_release(args.repo.resolve(), args.tag or tag_from_environment())
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    write_outputs(release)
-    return 0
+    return exit_code_of(lambda: write_outputs(check_release(args.repo.resolve(), args.tag or tag_from_environment())))
 
 
 if __name__ == "__main__":
