@@ -184,10 +184,7 @@ def test_wrong_credentials_are_refused_in_one_line(dist_dir: Path, tmp_path: Pat
 def test_named_repository_from_pypirc(dist_dir: Path, dists: list[Distribution], tmp_path: Path) -> None:
     """--repository NAME uses twine's .pypirc section, and the simple index is derived from its URL."""
     with EmbeddedIndex(tmp_path / "other-index") as index:
-        password = index.target.twine_env["TWINE_PASSWORD"]
-        pypirc = f"[distutils]\nindex-servers = local\n\n[local]\nrepository = {index.url}\n"
-        (tmp_path / ".pypirc").write_text(f"{pypirc}username = {index.user}\npassword = {password}\n")
-        result = run_publish(dist_dir, "--repository", "local", env=environment(HOME=str(tmp_path)))
+        result = run_publish(dist_dir, "--repository", "local", env=pypirc_for(index, tmp_path))
     assert result.returncode == 0, result.stderr
     assert f"(simple index {index.simple_url})" in result.stdout
     assert status_lines(result.stdout) == [("uploaded", d.name) for d in dists]
@@ -314,14 +311,24 @@ def pypirc_for(index: EmbeddedIndex, home: Path) -> dict[str, str]:
     return environment(HOME=str(home))
 
 
+def signed_copy(dist_dir: Path, to: Path, attestation: str, *, sign_sdist: bool = True) -> Path:
+    """A copy of DIST_DIR in which each file has ATTESTATION as its FILE.publish.attestation."""
+    shutil.copytree(dist_dir, to)
+    for dist in distributions(to):
+        if sign_sdist or dist.name.endswith(".whl"):
+            dist.path.with_name(f"{dist.name}.publish.attestation").write_text(attestation)
+    return to
+
+
+def publish_attested(signed: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """publish.py --attestations to an embedded index in tmp_path/index, named in .pypirc as a real one is."""
+    with EmbeddedIndex(tmp_path / "index") as index:
+        return run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+
+
 def test_a_file_without_its_attestation_stops_the_run_before_any_upload(dist_dir: Path, tmp_path: Path) -> None:
     """--attestations: every file needs FILE.publish.attestation; one missing and nothing goes up."""
-    signed = tmp_path / "dist"
-    shutil.copytree(dist_dir, signed)
-    wheel = next(signed.glob("*.whl"))
-    wheel.with_name(f"{wheel.name}.publish.attestation").write_text("{}")  # the sdist stays unsigned
-    with EmbeddedIndex(tmp_path / "index") as index:
-        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    result = publish_attested(signed_copy(dist_dir, tmp_path / "dist", "{}", sign_sdist=False), tmp_path)
     assert result.returncode == EXIT_PUBLISH
     (line,) = result.stderr.splitlines()
     assert "have no PEP 740 attestation beside them (pyo3_showcase-" in line
@@ -331,24 +338,15 @@ def test_a_file_without_its_attestation_stops_the_run_before_any_upload(dist_dir
 
 def test_each_file_goes_up_with_its_attestation(dist_dir: Path, tmp_path: Path) -> None:
     """twine gets --attestations and each file's attestation beside it (this index ignores them)."""
-    signed = tmp_path / "dist"
-    shutil.copytree(dist_dir, signed)
-    for dist in distributions(signed):
-        dist.path.with_name(f"{dist.name}.publish.attestation").write_text("{}")
-    with EmbeddedIndex(tmp_path / "index") as index:
-        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    signed = signed_copy(dist_dir, tmp_path / "dist", "{}")
+    result = publish_attested(signed, tmp_path)
     assert result.returncode == 0, result.stderr
     assert stored(tmp_path / "index") == hashes(distributions(signed))
 
 
 def test_twine_reads_each_attestation_it_is_given(dist_dir: Path, tmp_path: Path) -> None:
     """An attestation that is not JSON fails the upload: twine got the flag and the file, and read it."""
-    signed = tmp_path / "dist"
-    shutil.copytree(dist_dir, signed)
-    for dist in distributions(signed):
-        dist.path.with_name(f"{dist.name}.publish.attestation").write_text("not JSON")
-    with EmbeddedIndex(tmp_path / "index") as index:
-        result = run_publish(signed, "--repository", "local", "--attestations", env=pypirc_for(index, tmp_path))
+    result = publish_attested(signed_copy(dist_dir, tmp_path / "dist", "not JSON"), tmp_path)
     assert result.returncode == EXIT_PUBLISH
     assert "attestation" in result.stderr.lower()
     assert stored(tmp_path / "index") == {}
