@@ -1,6 +1,7 @@
 """Install pyo3-showcase from a wheelhouse into a fresh environment per interpreter and run the tests.
 
-Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--parallel-threads WHERE] [-- PYTEST_ARGS...]
+Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--parallel-threads WHERE]
+                                    [--hypothesis-profile explore|release] [-- PYTEST_ARGS...]
 
 For every supported interpreter found by scripts/interpreters.py (or only those named with
 --python, e.g. cp310, cp314t, pp311), this creates a new virtual environment, installs the
@@ -10,6 +11,13 @@ interpreter; a second pass under pytest-run-parallel (every test on 4 threads at
 --parallel-threads says: "newest" (default: the newest GIL CPython and every free-threaded one,
 where shared state is really contended), "all" or "none". Kinds of interpreter that are supported
 but not installed are listed, one line each, never skipped silently.
+
+The property tests draw fresh examples on every run ("explore", the default: a failure is printed
+with its example and seed, and kept in the example database, PYO3_SHOWCASE_HYPOTHESIS_DB or
+CACHE_DIR/hypothesis, so that the next run tries it first), or the same examples on every run and
+every platform ("release": what the release's gates use, so that a tag cannot fail or pass by
+chance). The interpreters that get the pytest-run-parallel pass also check that the release profile
+draws the same examples twice.
 
 Exit codes: 0 every run passed; 1 a test run failed; 2 no wheel in WHEELHOUSE installs on an
 interpreter; 3 no interpreter to test with, or a bad argument.
@@ -25,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from interpreters import Interpreter, discover, missing_kinds
+from interpreters import CACHE_DIR, Interpreter, discover, missing_kinds
 
 REPO = Path(__file__).resolve().parent.parent
 EXIT_TEST_FAILED, EXIT_NOT_INSTALLABLE, EXIT_USAGE = 1, 2, 3
@@ -103,9 +111,16 @@ def parallel_threads_wanted(interpreter: Interpreter, interpreters: list[Interpr
     return interpreter.free_threaded or interpreter == max(gil_cpythons, key=lambda i: i.minor, default=None)
 
 
-def test_interpreter(
-    interpreter: Interpreter, wheelhouse: Path, work_dir: Path, pytest_args: list[str], parallel_threads: bool
-) -> Outcome:
+@dataclass(frozen=True)
+class SuiteOptions:
+    """How the suite runs on one interpreter."""
+
+    pytest_args: tuple[str, ...] = ()
+    parallel_threads: bool = False  # a second pass under pytest-run-parallel, and the release-profile check
+    hypothesis_profile: str = "explore"  # or "release": the same examples on every run
+
+
+def run_suite(interpreter: Interpreter, wheelhouse: Path, work_dir: Path, options: SuiteOptions) -> Outcome:
     """Install into a fresh environment for ``interpreter`` and run the suite; never raises on failure."""
     started = time.monotonic()
     print(f"\n== {interpreter.tag} ({interpreter.version}, {interpreter.path})", flush=True)
@@ -114,11 +129,18 @@ def test_interpreter(
         return Outcome(interpreter, "", "not installable", time.monotonic() - started)
     wheel = installed_wheel(python)
     # The venv's pytest script, not `python -m pytest`, so the working directory is not on sys.path.
-    pytest = [str(python.parent / "pytest"), "-p", "no:cacheprovider", *pytest_args]
-    env = {**os.environ, "PYO3_SHOWCASE_SOURCE": str(REPO)}
+    pytest = [str(python.parent / "pytest"), "-p", "no:cacheprovider"]
+    pytest += [f"--hypothesis-profile={options.hypothesis_profile}", *options.pytest_args]
+    env = {
+        **os.environ,
+        "PYO3_SHOWCASE_SOURCE": str(REPO),
+        "PYO3_SHOWCASE_HYPOTHESIS_DB": os.environ.get("PYO3_SHOWCASE_HYPOTHESIS_DB", str(CACHE_DIR / "hypothesis")),
+        "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "1" if options.parallel_threads else "0",
+    }
     passed = run(pytest, cwd=REPO, env=env).returncode == 0
-    if passed and parallel_threads:
-        passed = run([*pytest, "-q", "--parallel-threads=4"], cwd=REPO, env=env).returncode == 0
+    if passed and options.parallel_threads:
+        once = {**env, "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "0"}  # checked in the first pass
+        passed = run([*pytest, "-q", "--parallel-threads=4"], cwd=REPO, env=once).returncode == 0
     return Outcome(interpreter, wheel, "passed" if passed else "failed", time.monotonic() - started)
 
 
@@ -155,6 +177,12 @@ def main() -> int:
         default="newest",
         help="where to add a pass under pytest-run-parallel (default: %(default)s)",
     )
+    parser.add_argument(
+        "--hypothesis-profile",
+        choices=["explore", "release"],
+        default="explore",
+        help="fresh examples each run, or the release gates' fixed ones (default: %(default)s)",
+    )
     # Everything after "--" goes to pytest untouched (argparse would try to parse "-x" itself).
     argv = sys.argv[1:]
     pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
@@ -176,12 +204,15 @@ def main() -> int:
         return EXIT_USAGE
 
     outcomes = [
-        test_interpreter(
+        run_suite(
             i,
             args.wheelhouse.resolve(),
             args.work_dir,
-            pytest_args,
-            parallel_threads_wanted(i, interpreters, args.parallel_threads),
+            SuiteOptions(
+                tuple(pytest_args),
+                parallel_threads_wanted(i, interpreters, args.parallel_threads),
+                args.hypothesis_profile,
+            ),
         )
         for i in interpreters
     ]

@@ -184,6 +184,7 @@ def test_myclass_instance_class_and_static_methods_return_10() -> None:
     assert obj.cls_method() == 10
     assert MyClass.static_method(1, "two") == 10
     assert obj.static_method(param1=1, param2="two") == 10
+    assert MyClass.static_method(1, "\ud800") == 10  # any str, a lone surrogate too
 
 
 def test_myclass_static_method_checks_its_argument_types() -> None:
@@ -739,9 +740,32 @@ def test_number_formats_in_f_strings() -> None:
     assert f"{number:>6}|{number:#x}|{number}" == "   255|0xff|255"
 
 
-@given(i64s_and_small, st.sampled_from(FORMAT_SPECS))
+SURROGATES = range(0xD800, 0xE000)
+
+
+@given(st.one_of(i64s_and_small, st.sampled_from(SURROGATES)), st.sampled_from(FORMAT_SPECS))
+@example(0xD800, "c")
+@example(0xDFFF, "c")
+@example(0xDC80, ">3c")
 def test_number_format_matches_int_for_any_value(value: int, spec: str) -> None:
     assert outcome(lambda: format(Number(value), spec)) == outcome(lambda: format(value, spec))
+
+
+def test_number_formats_every_surrogate_code_point_like_int() -> None:
+    # format(v, "c") is the lone surrogate chr(v): a str no Rust String can hold, returned all the same.
+    mismatches = [
+        (value, spec)
+        for value in SURROGATES
+        for spec in FORMAT_SPECS
+        if outcome(lambda: format(Number(value), spec)) != outcome(lambda: format(value, spec))  # noqa: B023
+    ]
+    assert mismatches == []
+    assert format(Number(0xD800), "c") == "\ud800"
+
+
+@pytest.mark.parametrize("spec", ["\ud800", "c\udfff", ">\ud8005"])
+def test_number_format_spec_with_a_lone_surrogate_fails_as_for_int(spec: str) -> None:
+    assert outcome(lambda: format(Number(65), spec)) == outcome(lambda: format(65, spec))
 
 
 @pytest.mark.parametrize("compare", COMPARISONS, ids=lambda compare: compare.__name__)
@@ -858,6 +882,19 @@ def test_attribute_bag_dir_lists_the_set_attributes() -> None:
     assert dir(bag) == ["alpha", "mid", "zeta"]
     del bag.mid
     assert dir(bag) == ["alpha", "zeta"]
+
+
+def test_attribute_bag_takes_any_name_setattr_takes() -> None:
+    bag = AttributeBag()
+    setattr(bag, "lone\ud800", 1)
+    setattr(bag, "\udfff", 2)
+    bag.plain = 3
+    assert (getattr(bag, "lone\ud800"), getattr(bag, "\udfff"), bag.plain) == (1, 2, 3)
+    assert dir(bag) == sorted(["lone\ud800", "\udfff", "plain"])
+    delattr(bag, "lone\ud800")
+    with pytest.raises(AttributeError) as info:
+        getattr(bag, "lone\ud800")
+    assert info.value.args == ("'AttributeBag' object has no attribute 'lone\ud800'",)
 
 
 def test_attribute_bag_releases_replaced_and_deleted_values() -> None:

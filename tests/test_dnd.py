@@ -303,6 +303,14 @@ def test_fights_from_eight_threads_account_for_every_point_of_damage(interleavin
     assert not fighters[0].is_alive, "the weakest fighter should fall, so defeated attackers are exercised too"
 
 
-@pytest.mark.parametrize("name", ["O'Neil", 'say "hi"', "tab\there", "ünïcode"])
+@pytest.mark.parametrize("name", ["O'Neil", 'say "hi"', "tab\there", "ünïcode", "lone \ud800"])
 def test_character_repr_quotes_the_name_like_python(name: str) -> None:
     assert repr(Character(name, 10, 5)) == f"Character(name={name!r}, health=10/10)"
+
+
+def test_character_name_may_be_any_str() -> None:
+    hero = Character("\udfff hero", 10, 5)
+    assert hero.name == "\udfff hero"
+    with pytest.raises(ValueError, match="cannot attack itself") as info:
+        hero.attack(hero)
+    assert info.value.args == ("\udfff hero cannot attack itself",)

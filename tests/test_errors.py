@@ -77,7 +77,7 @@ def test_custom_error_can_be_subclassed_in_python() -> None:
     assert info.value.args == ("bad config",)
 
 
-@pytest.mark.parametrize("message", ["oops", "", "ünïcödé ✓"])
+@pytest.mark.parametrize("message", ["oops", "", "ünïcödé ✓", "lone \ud800 surrogate", "\udfff"])
 def test_raise_custom_error_raises_custom_error_with_the_message(message: str) -> None:
     with pytest.raises(CustomError) as info:
         raise_custom_error(message)
@@ -331,6 +331,14 @@ def test_trigger_panic_raises_panic_exception_with_the_message(message: str) -> 
     with pytest.raises(PanicException) as info:
         trigger_panic(message)
     assert info.value.args == (message,)
+
+
+def test_trigger_panic_shows_a_lone_surrogate_as_the_replacement_character() -> None:
+    # A panic message is a Rust string, which cannot hold a lone surrogate (the docstring says so).
+    with pytest.raises(PanicException) as info:
+        trigger_panic("lone \ud800 surrogate")
+    assert info.value.args == ("lone \ufffd surrogate",)
+    assert "U+FFFD" in (trigger_panic.__doc__ or "")
 
 
 def panic_past_except_exception() -> None:

@@ -337,7 +337,15 @@ def test_parse_int_calls_invalid_literals_invalid_even_when_their_digits_overflo
         parse_int(text)
 
 
-@given(st.one_of(st.text(alphabet="0123456789+-", max_size=24), st.integers(-(2**70), 2**70).map(str)))
+@pytest.mark.parametrize("text", ["\ud800", "1\udfff", "\udc801"])
+def test_parse_int_calls_a_lone_surrogate_an_invalid_literal_like_int(text: str) -> None:
+    with pytest.raises(ValueError, match="invalid literal") as info:
+        parse_int(text)
+    assert type(info.value) is ValueError  # not UnicodeEncodeError: any str is a literal to judge
+    assert str(info.value) == f"invalid literal for parse_int(): {text!r}"
+
+
+@given(st.one_of(st.text(alphabet="0123456789+-\ud800", max_size=24), st.integers(-(2**70), 2**70).map(str)))
 @example(str(I64_MAX))
 @example(str(I64_MAX + 1))
 @example(str(I64_MIN))

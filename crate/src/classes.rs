@@ -5,12 +5,14 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use pyo3::exceptions::PyAttributeError;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
-use pyo3::types::{PyBytes, PyDict, PyFloat, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyDict, PyFloat, PyString, PyTuple, PyType};
 use pyo3::{PyTraverseError, PyVisit};
 
 use crate::errors::Error;
+use crate::strings::{from_generalized_utf8, generalized_utf8};
 
 /// The guide's first class: one integer `num`, also exposed as the property `number`.
 #[pyclass(module = "pyo3_showcase.classes", name = "MyClass")]
@@ -51,7 +53,7 @@ impl MyClass {
 
     /// A static method; always returns 10.
     #[staticmethod]
-    fn static_method(param1: i32, param2: &str) -> i32 {
+    fn static_method(param1: i32, param2: &Bound<'_, PyString>) -> i32 {
         let _ = (param1, param2);
         10
     }
@@ -321,9 +323,10 @@ impl Number {
     }
 
     /// Format the value exactly as `format(int, spec)` would.
-    fn __format__(&self, py: Python<'_>, spec: &str) -> PyResult<String> {
-        let value = self.value.into_pyobject(py)?;
-        value.call_method1("__format__", (spec,))?.extract()
+    // The result stays a Python str: `format(55296, "c")` is a lone surrogate, which no Rust
+    // String can hold.
+    fn __format__<'py>(&self, py: Python<'py>, spec: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        self.value.into_pyobject(py)?.call_method1(intern!(py, "__format__"), (spec,))
     }
 
     /// Compare values; comparing with anything but a `Number` returns `NotImplemented`.
@@ -350,11 +353,18 @@ impl Number {
 /// `__delattr__`. Safe to use from many threads at once.
 #[pyclass(module = "pyo3_showcase.classes", name = "AttributeBag", frozen)]
 pub struct AttributeBag {
-    attributes: Mutex<HashMap<String, Py<PyAny>>>,
+    // Keyed by the names' generalized UTF-8, so that any name `setattr` accepts works here too.
+    attributes: Mutex<HashMap<Vec<u8>, Py<PyAny>>>,
+}
+
+/// The error `getattr` and `delattr` raise for a name the bag does not hold.
+fn no_attribute(name: &Bound<'_, PyString>) -> PyResult<PyErr> {
+    let message = PyString::new(name.py(), "'AttributeBag' object has no attribute '").add(name)?.add("'")?;
+    Ok(PyAttributeError::new_err(message.unbind()))
 }
 
 impl AttributeBag {
-    fn attributes(&self) -> MutexGuard<'_, HashMap<String, Py<PyAny>>> {
+    fn attributes(&self) -> MutexGuard<'_, HashMap<Vec<u8>, Py<PyAny>>> {
         // A panic while the lock was held cannot leave the map half-updated: every update is one call.
         self.attributes.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -367,31 +377,35 @@ impl AttributeBag {
         Self { attributes: Mutex::new(HashMap::new()) }
     }
 
-    fn __getattr__(&self, py: Python<'_>, name: &str) -> PyResult<Py<PyAny>> {
-        self.attributes()
-            .get(name)
-            .map(|value| value.clone_ref(py))
-            .ok_or_else(|| PyAttributeError::new_err(format!("'AttributeBag' object has no attribute '{name}'")))
+    fn __getattr__(&self, py: Python<'_>, name: &Bound<'_, PyString>) -> PyResult<Py<PyAny>> {
+        let found = self.attributes().get(generalized_utf8(name)?.as_ref()).map(|value| value.clone_ref(py));
+        match found {
+            Some(value) => Ok(value),
+            None => Err(no_attribute(name)?),
+        }
     }
 
-    fn __setattr__(&self, name: String, value: Py<PyAny>) {
+    fn __setattr__(&self, name: &Bound<'_, PyString>, value: Py<PyAny>) -> PyResult<()> {
+        let key = generalized_utf8(name)?.into_owned();
         // Drop the previous value only after the lock is released: its destructor may run Python code.
-        let previous = self.attributes().insert(name, value);
+        let previous = self.attributes().insert(key, value);
         drop(previous);
+        Ok(())
     }
 
-    fn __delattr__(&self, name: &str) -> PyResult<()> {
-        let removed = self.attributes().remove(name);
+    fn __delattr__(&self, name: &Bound<'_, PyString>) -> PyResult<()> {
+        let removed = self.attributes().remove(generalized_utf8(name)?.as_ref());
         match removed {
             Some(_) => Ok(()),
-            None => Err(PyAttributeError::new_err(format!("'AttributeBag' object has no attribute '{name}'"))),
+            None => Err(no_attribute(name)?),
         }
     }
 
     /// The attribute names that are set, sorted.
-    fn __dir__(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.attributes().keys().cloned().collect();
-        names.sort();
-        names
+    fn __dir__<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyString>>> {
+        let mut keys: Vec<Vec<u8>> = self.attributes().keys().cloned().collect();
+        // Generalized UTF-8 sorts as the code points do, which is how Python sorts str.
+        keys.sort();
+        keys.iter().map(|key| from_generalized_utf8(py, key)).collect()
     }
 }

@@ -4,7 +4,9 @@ use std::collections::hash_map::RandomState;
 use std::hash::BuildHasher;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::errors::Error;
 
@@ -81,7 +83,7 @@ struct Vitals {
 #[pyclass(module = "pyo3_showcase.dnd", name = "Character", frozen)]
 pub struct Character {
     #[pyo3(get)]
-    name: String,
+    name: Py<PyString>, // a Python str, so that any name (a lone surrogate too) comes back unchanged
     #[pyo3(get)]
     max_health: u32,
     #[pyo3(get)]
@@ -110,6 +112,11 @@ impl Character {
         self.strength.saturating_sub(target.constitution / 2).max(1)
     }
 
+    /// `ValueError(name + why)`, built as a Python str, so any name comes through unchanged.
+    fn refusal(&self, py: Python<'_>, why: &str) -> PyResult<PyErr> {
+        Ok(PyValueError::new_err(self.name.bind(py).add(why)?.unbind()))
+    }
+
     /// Take `damage`, halved if defending, never dropping below 0; returns the health lost.
     fn take_damage(&self, damage: u32) -> u32 {
         let mut vitals = self.vitals();
@@ -127,7 +134,7 @@ impl Character {
     #[pyo3(signature = (name, health, strength, dexterity = 10, constitution = 10, intelligence = 10, wisdom = 10, charisma = 10))]
     #[allow(clippy::too_many_arguments)] // The guide's signature: six abilities plus name and health.
     fn new(
-        name: String,
+        name: Py<PyString>,
         health: u32,
         strength: u32,
         dexterity: u32,
@@ -167,11 +174,11 @@ impl Character {
     /// target was defending. Raises `ValueError` if this character is defeated or attacks itself.
     fn attack(slf: &Bound<'_, Self>, target: &Bound<'_, Self>) -> PyResult<u32> {
         if slf.is(target) {
-            return Err(Error::InvalidValue(format!("{} cannot attack itself", slf.get().name)).into());
+            return Err(slf.get().refusal(slf.py(), " cannot attack itself")?);
         }
         let (attacker, target) = (slf.get(), target.get());
         if !attacker.is_alive() {
-            return Err(Error::InvalidValue(format!("{} is defeated and cannot attack", attacker.name)).into());
+            return Err(attacker.refusal(slf.py(), " is defeated and cannot attack")?);
         }
         Ok(target.take_damage(attacker.damage_against(target)))
     }
@@ -184,18 +191,19 @@ impl Character {
     /// Restore up to `amount` health (never above `max_health`) and return the new health.
     ///
     /// A defeated character cannot be healed; it stays at 0 and this raises `ValueError`.
-    fn heal(&self, amount: u32) -> PyResult<u32> {
+    fn heal(&self, py: Python<'_>, amount: u32) -> PyResult<u32> {
         let mut vitals = self.vitals();
         if vitals.health == 0 {
-            return Err(Error::InvalidValue(format!("{} is defeated and cannot be healed", self.name)).into());
+            drop(vitals);
+            return Err(self.refusal(py, " is defeated and cannot be healed")?);
         }
         vitals.health = vitals.health.saturating_add(amount).min(self.max_health);
         Ok(vitals.health)
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        // The name quoted the way Python's repr() quotes strings, not the way Rust's Debug does.
-        let name = self.name.as_str().into_pyobject(py)?.repr()?;
+        // The name quoted the way Python's repr() quotes strings (ASCII escapes for surrogates).
+        let name = self.name.bind(py).repr()?;
         Ok(format!("Character(name={name}, health={}/{})", self.health(), self.max_health))
     }
 }

@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use pyo3::exceptions::{PyException, PyOSError, PyOverflowError, PyUnicodeDecodeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::strings::replacing_surrogates;
 
 pyo3::create_exception!(
     pyo3_showcase.errors,
@@ -103,8 +106,9 @@ fn invalid_sequence_reason(first: u8) -> &'static str {
 
 /// Raise `CustomError(message)`: the guide's example of raising a custom exception from Rust.
 #[pyfunction]
-pub fn raise_custom_error(message: String) -> PyResult<()> {
-    Err(CustomError::new_err(message))
+pub fn raise_custom_error(message: Bound<'_, PyString>) -> PyResult<()> {
+    // The message stays a Python str, so any str (a lone surrogate too) comes back unchanged.
+    Err(CustomError::new_err(message.unbind()))
 }
 
 /// Read a UTF-8 text file. Errors are the precise `OSError` subclass Python's `open()` would raise
@@ -121,8 +125,12 @@ pub fn read_utf8_file(path: &std::path::Path) -> Result<String, Error> {
 }
 
 /// Panic inside Rust on purpose: shows that a panic reaches Python as `PanicException`, not a crash.
+///
+/// A panic message is a Rust string, which cannot hold a lone surrogate: each one in `message`
+/// shows as U+FFFD (the replacement character) in the exception.
 #[pyfunction]
 #[allow(clippy::missing_panics_doc)] // Panicking is the whole point, and the docstring says so.
-pub fn trigger_panic(message: String) {
+pub fn trigger_panic(message: &Bound<'_, PyString>) -> PyResult<()> {
+    let message = replacing_surrogates(message)?;
     panic!("{message}");
 }

@@ -1,6 +1,7 @@
 //! Functions from the guide: arguments, defaults, text signatures and errors.
 
 use pyo3::prelude::*;
+use pyo3::types::PyString;
 
 use crate::errors::Error;
 
@@ -59,8 +60,14 @@ pub fn checked_sum_of_squares(input: &[i64]) -> Result<i64, Error> {
 ///
 /// Raises `ValueError` if `s` is not an integer, `OverflowError` if it does not fit in 64 bits.
 #[pyfunction]
-pub fn parse_int(s: &str) -> PyResult<i64> {
-    Ok(parse_decimal(s)?)
+pub fn parse_int(s: &Bound<'_, PyString>) -> PyResult<i64> {
+    // Only a lone surrogate stops `to_str`, and a surrogate is no digit: invalid, as for `int()`.
+    match s.to_str().ok().map(parse_decimal) {
+        Some(Ok(value)) => Ok(value),
+        Some(Err(overflow @ Error::Overflow(_))) => Err(overflow.into()),
+        // The literal as Python's repr() shows it, as `int()` does.
+        _ => Err(Error::InvalidValue(format!("invalid literal for parse_int(): {}", s.repr()?)).into()),
+    }
 }
 
 /// The pure-Rust core of [`parse_int`].

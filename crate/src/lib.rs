@@ -9,6 +9,7 @@ pub mod dnd;
 pub mod errors;
 pub mod functions;
 pub mod iterators;
+pub mod strings;
 pub mod text;
 
 use pyo3::prelude::*;

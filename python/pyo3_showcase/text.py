@@ -5,8 +5,9 @@ what ``str.isspace()`` accepts, i.e. the separators ``str.split()`` uses: spaces
 ``\r``, ``\v``, ``\f``, the ASCII separators ``\x1c``-``\x1f``, ``\x85``, and the Unicode
 spaces and line/paragraph separators (``\u00a0``, ``\u2028``, ``\u3000``, ...). Matching is exact
 and case-sensitive. A needle that is empty or contains whitespace is never a word, so it counts 0.
-The Rust functions and :func:`search_py` agree on every string. Rust reads the text as UTF-8, so
-a string holding a lone surrogate (which has no UTF-8 form) raises ``UnicodeEncodeError`` there.
+The Rust functions and :func:`search_py` agree on every string, lone surrogates (``"\ud800"``)
+included: a surrogate is a character like any other, never whitespace. ``search`` reads a UTF-8
+file, which cannot hold one, so a needle with a lone surrogate counts 0 there.
 """
 
 from pyo3_showcase._native import count_words, search, search_sequential, search_sequential_detached
