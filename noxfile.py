@@ -22,6 +22,25 @@ nox.options.error_on_missing_interpreters = True
 
 REPO = Path(__file__).resolve().parent
 PYPROJECT = nox.project.load_toml(REPO / "pyproject.toml")
+# What each session installs: dependency groups of pyproject.toml. scripts/tests/test_dependency_groups.py
+# resolves each, from binaries alone, for every runner platform a workflow runs that session on.
+SESSION_GROUPS: dict[str, tuple[str, ...]] = {
+    "lint": ("lint", "typecheck"),
+    "rust": (),
+    "tests": ("build", "test-wheels"),
+    "pipeline": ("pipeline",),
+    "docker": ("build", "wheels"),
+    "substitute-image": ("wheels",),
+    "release": ("release",),
+}
+
+
+def install_groups(session: nox.Session) -> None:
+    """Install what this session runs (SESSION_GROUPS)."""
+    if groups := SESSION_GROUPS[session.name]:
+        session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+
+
 TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
 # PyO3 build configuration of a free-threaded CPython 3.14, so the crate can be compiled and linted
 # for it on machines that have no free-threaded interpreter (cross-compilation settings).
@@ -30,15 +49,16 @@ FREE_THREADED_CONFIG = REPO / "crate" / "pyo3-configs" / "cp314t.txt"
 
 def build_test_wheels(session: nox.Session, *abis: str) -> None:
     """Build release wheels into a clean test wheelhouse (cargo's cache keeps re-runs fast)."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "build"))
     shutil.rmtree(TEST_WHEELHOUSE, ignore_errors=True)
-    session.run("python", "scripts/build_wheels.py", "--out", str(TEST_WHEELHOUSE), *(f"--abi={abi}" for abi in abis))
+    # Linked with zig as the release links them: the same cargo caches as the pipeline tests' wheels.
+    arguments = ["--zig", "--out", str(TEST_WHEELHOUSE), *(f"--abi={abi}" for abi in abis)]
+    session.run("python", "scripts/build_wheels.py", *arguments)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
     """Formatting, lints and types: ruff, rustfmt, clippy (GIL and free-threaded), mypy, stubtest."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "lint", "typecheck"))
+    install_groups(session)
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("cargo", "fmt", "--all", "--check", external=True)
@@ -77,6 +97,7 @@ def rust(session: nox.Session) -> None:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Provide missing interpreters, build one wheel per ABI, and test it on every interpreter."""
+    install_groups(session)
     session.run("python", "scripts/provision_interpreters.py")
     build_test_wheels(session)
     session.run("python", "scripts/test_wheels.py", str(TEST_WHEELHOUSE), *session.posargs)
@@ -85,21 +106,21 @@ def tests(session: nox.Session) -> None:
 @nox.session
 def pipeline(session: nox.Session) -> None:
     """The release pipeline's own tests: every stage, and every way a release must refuse to go on."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "release"))
+    install_groups(session)
     session.run("python", "-m", "pytest", "scripts/tests", *session.posargs)
 
 
 @nox.session
 def docker(session: nox.Session) -> None:
     """The hosted Linux wheel build, in Docker: sdist, then cibuildwheel (scripts/docker_wheels.py)."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "build", "wheels"))
+    install_groups(session)
     session.run("python", "scripts/docker_wheels.py", *session.posargs)
 
 
 @nox.session(name="substitute-image")
 def substitute_image(session: nox.Session) -> None:
     """Where no image can be pulled: build a manylinux-layout image to run `docker` against."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "wheels"))
+    install_groups(session)
     session.run("python", "scripts/provision_interpreters.py")
     session.run("python", "scripts/substitute_image.py", *session.posargs)
 
@@ -107,9 +128,8 @@ def substitute_image(session: nox.Session) -> None:
 @nox.session
 def release(session: nox.Session) -> None:
     """The main job: sdist, wheels, audit, tests, expected set, publish, install back (scripts/release.py)."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "release"))
-    session.run("python", "scripts/provision_interpreters.py")
-    session.run("python", "scripts/release.py", *session.posargs)
+    install_groups(session)
+    session.run("python", "scripts/release.py", *session.posargs)  # its preflight provides the interpreters
 
 
 if __name__ == "__main__":

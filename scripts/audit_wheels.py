@@ -8,9 +8,9 @@ order; when several fail, the error names the first kind (the order is that of t
   record      a wheel's RECORD lists every file with its sha256 and size, and nothing else
   auditwheel  Linux wheels: `auditwheel show` finds the wheel consistent with the platform tag in
               its name, which may be no newer than POLICY (default manylinux_2_28)
-  abi3audit   wheels tagged abi3: `abi3audit --strict` finds no symbol outside the stable ABI of
-              the wheel's floor (PyModExport_<name>, the PEP 793 entry point that a 3.15 abi3t
-              extension defines, is allowed: abi3audit 0.0.26 predates it, pypa/abi3audit#215)
+  abi3audit   wheels tagged abi3: the one stable-ABI rule (scripts/stable_abi_audit.py, which
+              cibuildwheel's audit step runs too): `abi3audit --strict` finds no symbol outside
+              the stable ABI of the wheel's floor, but for PEP 793's PyModExport_<name>
   twine       every file: `twine check --strict` (the metadata is complete and renders on PyPI)
   contents    wheels: `check-wheel-contents`, with the one package pyo3_showcase at the top, holding
               every file of python/pyo3_showcase (W102 is off: the compiled _native extension is in
@@ -27,12 +27,10 @@ import base64
 import csv
 import gzip
 import hashlib
-import importlib.util
 import io
 import json
 import os
 import re
-import subprocess
 import sys
 import tarfile
 import zipfile
@@ -44,9 +42,10 @@ from pathlib import Path
 from typing import Any
 
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
-from release_errors import AuditError, UsageError, exit_code_of
+from project import REPO, clean, last_line, run_module
+from release_errors import AuditError, UsageError, run_main
+from stable_abi_audit import stable_abi_problems
 
-REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "pyo3_showcase"
 PACKAGE_SOURCE = REPO / "python" / PACKAGE
 # check-wheel-contents' own defaults, plus what builds and imports leave in a source tree.
@@ -64,13 +63,11 @@ CHECKS: dict[str, tuple[str, str]] = {
     "twine": ("metadata error", "fix the [project] metadata in pyproject.toml (or Cargo.toml) and rebuild"),
     "contents": ("wheel contents error", "fix [tool.maturin] python-source/include/exclude and rebuild"),
 }
-ALLOWED_NON_ABI3_PREFIXES = ("PyModExport_",)  # see the module docstring
 WEAK_RECORD_HASHES = {"md5", "sha1"}  # forbidden by the wheel specification
 RECORD_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
 LINUX_POLICY = re.compile(r"(manylinux|musllinux)_(\d+)_(\d+)_\w+")
 LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 GLIBC_VERSION = re.compile(r"GLIBC_(\d+)\.(\d+)")
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 TOOL_ENV = {**os.environ, "NO_COLOR": "1", "TERM": "dumb", "COLUMNS": "400"}
 
 
@@ -113,28 +110,6 @@ def is_wheel(path: Path) -> bool:
 def is_sdist(path: Path) -> bool:
     """Whether PATH is named like an sdist."""
     return path.name.endswith(".tar.gz")
-
-
-def clean(text: str) -> str:
-    """Tool output without colour codes, on one line."""
-    return " ".join(ANSI_ESCAPE.sub("", text).split())
-
-
-def run_tool(module: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """Run a release tool from this environment (python -m MODULE), so PATH does not matter."""
-    if importlib.util.find_spec(module) is None:
-        raise UsageError(
-            f"{module} is not installed for {sys.executable}: install the release tools "
-            "(uv pip install --group release) and run the audit again"
-        )
-    command = [sys.executable, "-m", module, *arguments]
-    return subprocess.run(command, capture_output=True, text=True, env=TOOL_ENV, timeout=600, check=False)
-
-
-def last_line(output: str) -> str:
-    """The last non-empty line of a tool's output, cleaned, or a placeholder."""
-    lines = [clean(line) for line in output.splitlines() if line.strip()]
-    return lines[-1] if lines else "no output"
 
 
 # integrity
@@ -281,7 +256,7 @@ def check_auditwheel(path: Path, manylinux_policy: tuple[str, int, int]) -> Chec
         return CheckResult("auditwheel", "failed", refusal)
     # The widest claim (the oldest policy in the name) is the one that must hold.
     claimed = min(claim for claim in map(linux_policy, platforms) if claim is not None)
-    result = run_tool("auditwheel", "show", "--json", str(path))
+    result = run_module("auditwheel", "show", "--json", str(path), env=TOOL_ENV)
     try:
         show = json.loads(result.stdout)
         overall = linux_policy(show["overall_tag"])
@@ -296,35 +271,15 @@ def check_auditwheel(path: Path, manylinux_policy: tuple[str, int, int]) -> Chec
 # abi3audit
 
 
-def abi3_problems(report: dict[str, Any]) -> tuple[int, list[str]]:
-    """How many extensions abi3audit audited, and each one's symbols outside its stable ABI floor."""
-    audited, problems = 0, []
-    for spec in report.get("specs", {}).values():
-        for extension in spec.get("wheel", []):
-            audited += 1
-            result = extension["result"]
-            symbols = [s for s in result["non_abi3_symbols"] if not s.startswith(ALLOWED_NON_ABI3_PREFIXES)]
-            if symbols:
-                problems.append(f"{extension['name']} uses non-stable-ABI {', '.join(sorted(symbols))}")
-            if future := sorted(result["future_abi3_objects"]):
-                problems.append(f"{extension['name']} uses {', '.join(future)}, newer than abi3 {result['baseline']}")
-    return audited, problems
-
-
 def check_abi3audit(path: Path) -> CheckResult:
-    """An abi3 wheel's extensions use nothing outside the stable ABI of its floor."""
+    """An abi3 wheel's extensions use nothing outside the stable ABI of its floor (stable_abi_audit.py)."""
     if not is_wheel(path) or "abi3" not in {tag.abi for tag in parse_wheel_filename(path.name)[3]}:
         return CheckResult("abi3audit", "n/a")
-    result = run_tool("abi3audit", "--strict", "--report", str(path))
     try:
-        audited, problems = abi3_problems(json.loads(result.stdout))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return CheckResult("abi3audit", "failed", f"abi3audit failed: {last_line(result.stderr)}")
-    if problems:
-        return CheckResult("abi3audit", "failed", "; ".join(problems))
-    if audited == 0:
-        return CheckResult("abi3audit", "failed", f"no extension audited: {last_line(result.stderr)}")
-    return CheckResult("abi3audit", "ok")
+        problems = stable_abi_problems(path)
+    except AuditError as error:
+        return CheckResult("abi3audit", "failed", str(error))
+    return CheckResult("abi3audit", "failed", "; ".join(problems)) if problems else CheckResult("abi3audit", "ok")
 
 
 # twine and check-wheel-contents
@@ -332,7 +287,7 @@ def check_abi3audit(path: Path) -> CheckResult:
 
 def check_twine(path: Path) -> CheckResult:
     """`twine check --strict` passes: metadata complete, the long description renders."""
-    result = run_tool("twine", "check", "--strict", str(path))
+    result = run_module("twine", "check", "--strict", str(path), env=TOOL_ENV)
     if result.returncode != 0:
         output = result.stdout + result.stderr
         findings = [clean(line) for line in output.splitlines() if re.search(r"ERROR|WARNING", line)]
@@ -345,7 +300,7 @@ def check_contents(path: Path) -> CheckResult:
     if not is_wheel(path):
         return CheckResult("contents", "n/a")
     options = ["--no-config", "--toplevel", PACKAGE, "--package", str(PACKAGE_SOURCE), "--package-omit", PACKAGE_OMIT]
-    result = run_tool("check_wheel_contents", *options, "--ignore", "W102", str(path))
+    result = run_module("check_wheel_contents", *options, "--ignore", "W102", str(path), env=TOOL_ENV)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).replace(str(path) + ": ", "")
         return CheckResult("contents", "failed", clean(output) or "check-wheel-contents failed")
@@ -438,7 +393,7 @@ def main() -> int:
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE_OR_DIR", help="wheels, sdists, or directories")
     parser.add_argument("--manylinux-policy", default="manylinux_2_28", help="newest manylinux tag a wheel may carry")
     args = parser.parse_args()
-    return exit_code_of(lambda: audit_files(args.files, args.manylinux_policy))
+    return run_main(lambda: audit_files(args.files, args.manylinux_policy))
 
 
 if __name__ == "__main__":

@@ -24,19 +24,18 @@ or a missing tool.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from build_wheels import BuildSettings, build, interpreter_for, source_date_epoch
+from build_wheels import BuildSettings, build, source_date_epoch
 from interpreters import discover
-from release_errors import SdistError, UsageError, exit_code_of
+from project import REPO, file_sha256, last_line, run_tool
+from release_errors import SdistError, UsageError, run_main
+from release_matrix import matrix
 
-REPO = Path(__file__).resolve().parent.parent
 # What every sdist holds whatever the sources are. maturin writes PKG-INFO, and copies README.md
 # beside crate/Cargo.toml because that manifest names it (readme = "../README.md").
 FIXED_FILES = frozenset(
@@ -60,24 +59,11 @@ TIMESTAMP_FILE = "PKG-INFO"
 CARGO_TARGET = "target"
 
 
-def run_tool(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run COMMAND in CWD, capturing its output; a missing program is a UsageError."""
-    try:
-        return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
-    except FileNotFoundError as error:
-        raise UsageError(f"{command[0]} is not installed or not on PATH: install the release tools") from error
-
-
-def last_line(output: str) -> str:
-    """The last non-empty line of OUTPUT, which is where maturin and cargo say what went wrong."""
-    return next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
-
-
 def build_sdist(repo: Path, out: Path) -> Path:
     """Build the sdist of REPO into OUT with maturin, reproducibly; return its path."""
     out.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "SOURCE_DATE_EPOCH": str(source_date_epoch(repo))}
-    result = run_tool(["maturin", "sdist", "--out", str(out.resolve())], repo, env)
+    result = run_tool(["maturin", "sdist", "--out", str(out.resolve())], cwd=repo, env=env)
     # maturin ends with "Built source distribution to PATH".
     built = [
         Path(line.rsplit(" to ", 1)[1].strip())
@@ -91,7 +77,7 @@ def build_sdist(repo: Path, out: Path) -> Path:
 
 def expected_contents(repo: Path) -> set[str]:
     """The files the sdist of REPO must hold, relative to its top directory."""
-    result = run_tool(["git", "ls-files", "-z", "--", *SOURCE_FILES], repo)
+    result = run_tool(["git", "ls-files", "-z", "--", *SOURCE_FILES], cwd=repo)
     if result.returncode != 0:
         raise UsageError(f"{repo} is not a git checkout ({last_line(result.stderr)}): build the sdist from one")
     sources = {
@@ -179,16 +165,10 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
 
 def build_wheel_from(tree: Path, wheel_out: Path, zig: bool) -> Path:
     """Build the abi3 wheel from the unpacked sdist at TREE with cargo --locked; return it."""
-    interpreter = interpreter_for("abi3", discover())
-    result = build("abi3", interpreter, BuildSettings(tree, wheel_out.resolve(), "release", zig))
+    result = build(matrix().wheels["abi3"], discover(), BuildSettings(tree, wheel_out.resolve(), "release", zig))
     if result.wheel is None:
         raise SdistError(f"the sdist does not build ({result.note}): fix the sdist contents or Cargo.lock")
     return result.wheel
-
-
-def sha256(path: Path) -> str:
-    """The SHA-256 of the file at PATH, in hex."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run(args: argparse.Namespace) -> None:
@@ -200,14 +180,14 @@ def run(args: argparse.Namespace) -> None:
     if not (repo / "pyproject.toml").is_file():
         raise UsageError(f"{repo} has no pyproject.toml: pass the project root as --repo")
     sdist = build_sdist(repo, out)
-    print(f"sdist     {sdist}  sha256={sha256(sdist)}")
+    print(f"sdist     {sdist}  sha256={file_sha256(sdist)}")
     check_sdist_contents(sdist, repo)
     print(f"contents  {len(expected_contents(repo))} files, exactly those expected")
     tree = unpack_sdist(sdist, unpack_to.resolve())
     print(f"unpacked  {tree}")
     if not args.no_wheel:
         wheel = build_wheel_from(tree, wheel_out, args.zig)
-        print(f"wheel     {wheel}  sha256={sha256(wheel)}  (built from the sdist with cargo --locked)")
+        print(f"wheel     {wheel}  sha256={file_sha256(wheel)}  (built from the sdist with cargo --locked)")
 
 
 def main() -> int:
@@ -220,7 +200,7 @@ def main() -> int:
     parser.add_argument("--zig", action="store_true", help="link the wheel for manylinux_2_28 with zig")
     parser.add_argument("--no-wheel", action="store_true", help="check the contents only; build no wheel")
     args = parser.parse_args()
-    return exit_code_of(lambda: run(args))
+    return run_main(lambda: run(args))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """Build pyo3-showcase wheels with maturin: one Rust build per ABI, never one per interpreter.
 
-Usage: python scripts/build_wheels.py [--source DIR] [--out DIR] [--abi ABI]... [--zig] [--profile NAME]
+Usage: python scripts/build_wheels.py [--source DIR] [--out DIR] [--abi KIND]... [--zig] [--profile NAME]
 
-ABIs: abi3 (CPython 3.10+ with the GIL, one wheel), cp314t (free-threaded 3.14), cp315t
-(free-threaded 3.15, abi3t), pp311 (PyPy 3.11). Default: every ABI for which an interpreter is
-installed (see scripts/interpreters.py), plus abi3. An ABI whose interpreter is missing is still
-attempted with maturin's built-in interpreter data, and reported "not buildable here" with the
-reason if maturin cannot target it: it is never silently dropped.
+ABIs are wheels.toml's wheel kinds (scripts/release_matrix.py): today abi3 (GIL CPython from its
+floor on, one wheel), cp314t (free-threaded 3.14), cp315t (3.15 and 3.15t, abi3.abi3t) and pp311
+(PyPy 3.11). Default: every kind of this machine's targets that some installed interpreter can
+test (see scripts/interpreters.py). Each kind is built by its `build` interpreter when installed.
+Without it, a CPython kind is built from maturin's own interpreter data, whose tags are exact (they
+follow from the version and the ABI alone); a PyPy kind is not built at all, because its ABI tag
+names the PyPy release series (pp73, pp80), which only the interpreter can tell: it is reported
+"not buildable here", never tagged by a guess. A wheel whose tags differ from wheels.toml's (or, for
+PyPy, from the interpreter's own) is deleted and reported the same way.
 
 Each ABI compiles in its own cargo target directory (SOURCE/target/wheels-ABI[-manylinux_2_28]), so building one
 ABI never invalidates another's cache, and a re-run without source changes compiles nothing.
@@ -17,7 +21,7 @@ wheels. Archive times come from SOURCE_DATE_EPOCH (default: the last commit's ti
 unpacked sdist carries); rustc writes the source directory and CARGO_HOME as /build/pyo3-showcase
 and /cargo; the Rust SBOM (.dist-info/sboms) names the crate by that same /build/pyo3-showcase.
 
-Exit codes: 0 every requested ABI built; 1 a build failed; 3 bad argument.
+Exit codes: 0 every requested kind built; 12 one was not (its line says why); 3 bad argument.
 """
 
 from __future__ import annotations
@@ -31,20 +35,15 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from interpreters import Interpreter, discover
-from release_errors import UsageError
+from interpreters import Interpreter, discover, pypy_abi_of
+from project import REPO, last_line
+from release_errors import UsageError, WheelBuildError, run_main
+from release_matrix import InterpreterKind, WheelKind, matrix
 
-REPO = Path(__file__).resolve().parent.parent
-EXIT_BUILD_FAILED, EXIT_USAGE = 1, 3
-ALL_ABIS = ("abi3", "cp314t", "cp315t", "pp311")
-# The interpreter each ABI is built for, by tag; abi3 builds for its floor, whatever runs it.
-ABI_TAGS = {"abi3": "cp310", "cp314t": "cp314t", "cp315t": "cp315t", "pp311": "pp311"}
-# Names maturin resolves with its own data when no such interpreter is installed.
-ABI_INTERPRETER_NAMES = {"abi3": "python3.10", "cp314t": "python3.14t", "cp315t": "python3.15t", "pp311": "pypy3.11"}
 # Where a build says it happened, whatever directory it really ran in (see reproducible_env).
 REMAPPED_SOURCE = "/build/pyo3-showcase"
 REMAPPED_CARGO_HOME = "/cargo"
@@ -60,6 +59,7 @@ class BuildSettings:
     out: Path  # where wheels go
     profile: str  # cargo profile
     zig: bool  # link for manylinux_2_28 with zig
+    on_output: Callable[[str], None] = lambda line: None  # each line maturin and cargo print, as they do
 
 
 @dataclass(frozen=True)
@@ -72,23 +72,43 @@ class BuildResult:
     seconds: float
 
 
-def interpreter_for(abi: str, interpreters: list[Interpreter]) -> str:
-    """The interpreter to hand maturin: an installed one if any, else the name maturin knows."""
-    tag = ABI_TAGS[abi]
-    if abi == "abi3":
+def say(line: str) -> None:
+    """Print one line of this program's own, at once."""
+    print(line, flush=True)
+
+
+def interpreter_for(kind: WheelKind, interpreters: list[Interpreter]) -> Interpreter | None:
+    """The installed interpreter that builds KIND (any GIL CPython for abi3, which sets its own floor)."""
+    if kind.abi == "abi3":
         gil_builds = [i for i in interpreters if i.implementation == "cpython" and not i.free_threaded]
         if gil_builds:
-            return str(min(gil_builds, key=lambda i: i.minor).path)
-    for interpreter in interpreters:
-        if interpreter.tag == tag:
-            return str(interpreter.path)
-    return ABI_INTERPRETER_NAMES[abi]
+            return min(gil_builds, key=lambda i: i.minor)
+    return next((interpreter for interpreter in interpreters if interpreter.tag == kind.build), None)
 
 
-def default_abis(interpreters: list[Interpreter]) -> list[str]:
-    """abi3, plus every other ABI that has an installed interpreter to test its wheel."""
+def maturin_interpreter(kind: WheelKind, interpreters: list[Interpreter]) -> tuple[str | None, str]:
+    """What to hand maturin's --interpreter for KIND, and a note; None if no exact build is possible here.
+
+    An installed interpreter; else, for CPython, the name maturin resolves from its own data (exact:
+    the tags follow from version and ABI); for PyPy nothing, since its ABI tag names the PyPy series.
+    """
+    if installed := interpreter_for(kind, interpreters):
+        return str(installed.path), f"built with {installed.tag} {installed.version}"
+    builder = InterpreterKind(kind.build)
+    if kind.is_pypy:
+        return None, (
+            f"not buildable here: no {builder.description} (a PyPy wheel's ABI tag names the PyPy release "
+            "series, which only the interpreter can tell; maturin's own data would guess it)"
+        )
+    return builder.executable, f"built from maturin's {builder.description} data (no such interpreter here)"
+
+
+def default_kinds(interpreters: list[Interpreter]) -> list[str]:
+    """The wheel kinds of this machine's targets that some installed interpreter can test."""
+    data = matrix()
     present = {interpreter.tag for interpreter in interpreters}
-    return ["abi3", *(abi for abi in ALL_ABIS[1:] if ABI_TAGS[abi] in present)]
+    kinds = data.kinds_of(data.selected(local_only=True))
+    return [kind.name for kind in kinds if present & {served.tag for served in data.served_by(kind)}]
 
 
 def source_date_epoch(source: Path) -> int:
@@ -193,9 +213,22 @@ def updated_record(record: str, changed: Mapping[str, bytes]) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
-    """Run maturin for one ABI; a failure becomes a result, not an exception."""
+def wrong_tags(wheel: Path, kind: WheelKind, builder: Interpreter | None) -> str | None:
+    """Why WHEEL's tags are not KIND's (for PyPy: not those of the PyPy that built it); None if they are."""
+    python_tag, abi_tag = wheel.name.split("-")[2:4]
+    expected_abi = pypy_abi_of(builder.path) if kind.is_pypy and builder else kind.abi
+    if (python_tag, abi_tag) == (kind.python, expected_abi):
+        return None
+    return f"maturin tagged it {python_tag}-{abi_tag}, not {kind.python}-{expected_abi}"
+
+
+def build(kind: WheelKind, interpreters: list[Interpreter], settings: BuildSettings) -> BuildResult:
+    """Run maturin for one wheel kind; a failure becomes a result, not an exception."""
     started = time.monotonic()
+    interpreter, note = maturin_interpreter(kind, interpreters)
+    if interpreter is None:
+        say(f"== {kind.name}: {note}")
+        return BuildResult(kind.name, None, note, 0.0)
     command = ["maturin", "build", "--locked", "--profile", settings.profile, "--interpreter", interpreter]
     command += ["--out", str(settings.out)]
     if settings.zig:
@@ -206,51 +239,57 @@ def build(abi: str, interpreter: str, settings: BuildSettings) -> BuildResult:
     linkage = "-manylinux_2_28" if settings.zig else ""
     # maturin finds zig (from the ziglang package) on PATH: make this environment's scripts visible.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{abi}{linkage}")
-    print(f"== {abi}: {' '.join(command)}", flush=True)
-    result = subprocess.run(command, cwd=settings.source, env=env, capture_output=True, text=True, check=False)
+    env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{kind.name}{linkage}")
+    say(f"== {kind.name}: {' '.join(command)}")
+    output: list[str] = []
+    with subprocess.Popen(
+        command, cwd=settings.source, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    ) as maturin:
+        assert maturin.stdout is not None
+        for line in maturin.stdout:
+            output.append(line)
+            settings.on_output(line)
     seconds = time.monotonic() - started
     # maturin ends with "Built wheel for ... to PATH"; the file may have replaced an identical name.
-    built = [
-        Path(line.rsplit(" to ", 1)[1].strip())
-        for line in (result.stderr + result.stdout).splitlines()
-        if "Built wheel" in line and " to " in line
-    ]
-    if result.returncode != 0 or not built:
-        reason = next((line.strip() for line in reversed(result.stderr.splitlines()) if line.strip()), "no output")
-        print(result.stderr[-4000:], file=sys.stderr)
-        return BuildResult(abi, None, f"not buildable here: {reason}", seconds)
+    built = [Path(line.rsplit(" to ", 1)[1].strip()) for line in output if "Built wheel" in line and " to " in line]
+    if maturin.returncode != 0 or not built:
+        print("".join(output[-60:]), file=sys.stderr)
+        return BuildResult(kind.name, None, f"not buildable here: {last_line(''.join(output))}", seconds)
+    if mismatch := wrong_tags(built[0], kind, interpreter_for(kind, interpreters)):
+        built[0].unlink()
+        return BuildResult(kind.name, None, f"not buildable here: {mismatch}", seconds)
     remap_sbom_paths(built[0], settings.source)
-    return BuildResult(abi, built[0], f"built for {interpreter}", seconds)
+    return BuildResult(kind.name, built[0], note, seconds)
+
+
+def build_requested(source: Path, out: Path, names: list[str] | None, zig: bool, profile: str) -> None:
+    """Build the requested kinds (default: default_kinds) and print one line each; WheelBuildError if any fails."""
+    if not (source / "pyproject.toml").is_file():
+        raise UsageError(f"{source} has no pyproject.toml: pass --source the project or an unpacked sdist")
+    source_date_epoch(source)
+    out.mkdir(parents=True, exist_ok=True)
+    interpreters = discover()
+    kinds = matrix().wheels
+    settings = BuildSettings(source, out.resolve(), profile, zig)
+    results = [build(kinds[name], interpreters, settings) for name in names or default_kinds(interpreters)]
+    for result in results:
+        print(f"{result.abi:7} {result.seconds:6.1f}s  {result.wheel.name if result.wheel else '-'}  ({result.note})")
+    if failed := [result.abi for result in results if result.wheel is None]:
+        raise WheelBuildError(f"not built: {', '.join(failed)} (the line of each says why)")
 
 
 def main() -> int:
-    """Build the requested ABIs and print one line each; see the module docstring."""
+    """See the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--source", type=Path, default=REPO, help="project or unpacked sdist (default: %(default)s)")
     parser.add_argument("--out", type=Path, default=REPO / "target" / "wheelhouse", help="wheel output directory")
-    parser.add_argument("--abi", action="append", choices=ALL_ABIS, help="ABI to build (repeatable)")
+    parser.add_argument(
+        "--abi", action="append", choices=list(matrix().wheels), help="wheel kind to build (repeatable)"
+    )
     parser.add_argument("--zig", action="store_true", help="link for manylinux_2_28 with zig (needs ziglang)")
     parser.add_argument("--profile", default="release", help="cargo profile (default: %(default)s)")
     args = parser.parse_args()
-
-    source = args.source.resolve()
-    if not (source / "pyproject.toml").is_file():
-        print(f"error: {source} has no pyproject.toml", file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        source_date_epoch(source)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    args.out.mkdir(parents=True, exist_ok=True)
-    interpreters = discover()
-    abis = args.abi or default_abis(interpreters)
-    settings = BuildSettings(source, args.out.resolve(), args.profile, args.zig)
-    results = [build(abi, interpreter_for(abi, interpreters), settings) for abi in abis]
-    for result in results:
-        print(f"{result.abi:7} {result.seconds:6.1f}s  {result.wheel.name if result.wheel else '-'}  ({result.note})")
-    return EXIT_BUILD_FAILED if any(result.wheel is None for result in results) else 0
+    return run_main(lambda: build_requested(args.source.resolve(), args.out, args.abi, args.zig, args.profile))
 
 
 if __name__ == "__main__":

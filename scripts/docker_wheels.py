@@ -36,9 +36,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from build_sdist import build_sdist, check_sdist_contents
-from release_errors import ContainerError, UsageError, exit_code_of
+from project import REPO
+from release_errors import ContainerError, UsageError, run_main
 
-REPO = Path(__file__).resolve().parent.parent
 SDIST_DIR = REPO / "target" / "docker-sdist"
 DEFAULT_OUTPUT = REPO / "wheelhouse"
 
@@ -104,7 +104,7 @@ def main() -> int:
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT, help="where wheels go (%(default)s)")
     parser.add_argument("selectors", nargs="*", metavar="SELECTOR", help="cibuildwheel build selectors")
     args = parser.parse_args()
-    return exit_code_of(lambda: build_in_containers(args.sdist, args.output_dir, args.selectors))
+    return run_main(lambda: build_in_containers(args.sdist, args.output_dir, args.selectors))
 
 
 if __name__ == "__main__":

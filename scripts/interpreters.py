@@ -2,17 +2,20 @@
 
 Usage: python scripts/interpreters.py [--json]
 
+The supported kinds are wheels.toml's `interpreters` (scripts/release_matrix.py).
 Looks on PATH (python3.X, python3.Xt, pypy3.X), in pyenv's versions directory, in uv's managed
 interpreters, in the directories listed in PYO3_SHOWCASE_PYTHONS (os.pathsep-separated
 interpreter paths or bin directories), and in the interpreters scripts/provision_interpreters.py
 made available (CACHE_DIR/bin). Each candidate is asked what it is, so a name never lies.
 Prints one line per supported interpreter, and one line naming each kind of interpreter that is
 supported but missing (free-threaded CPython in particular), so a skipped cell is never silent.
+Exit codes: 0 listed (whatever is missing); 3 a malformed wheels.toml.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -20,18 +23,17 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# Supported interpreters: CPython GIL builds 3.10-3.15, free-threaded 3.14t+, PyPy 3.11+.
-CPYTHON_MINORS = range(10, 16)
-FREE_THREADED_MINORS = range(14, 16)
-PYPY_MINORS = range(11, 13)
+from project import CACHE_DIR
+from release_errors import UsageError, run_main
+from release_matrix import InterpreterKind, matrix
 
-INTERPRETER_NAME = re.compile(r"python3\.\d+t?|pypy3\.\d+")
-
-# Everything the project provisions lives here, outside the repository.
-CACHE_DIR = Path(os.environ.get("PYO3_SHOWCASE_CACHE", Path.home() / ".cache" / "pyo3-showcase"))
+INTERPRETER_NAME = re.compile(r"python3\.\d+t?|pypy3\.\d+|(python|pypy)[\d.]*t?\.exe")
+PYPY_SOABI = re.compile(r"(pypy3\d+)-(pp\d+)(-.+)?")
+# Where scripts/provision_interpreters.py links what it provides.
 PROVISIONED_BIN = CACHE_DIR / "bin"
 
 PROBE = (
@@ -61,12 +63,8 @@ class Interpreter:
 
     @property
     def supported(self) -> bool:
-        """Whether pyo3-showcase builds and tests for this interpreter kind."""
-        if self.implementation == "pypy":
-            return self.minor in PYPY_MINORS
-        if self.free_threaded:
-            return self.minor in FREE_THREADED_MINORS
-        return self.implementation == "cpython" and self.minor in CPYTHON_MINORS
+        """Whether pyo3-showcase builds and tests for this interpreter kind (wheels.toml)."""
+        return self.implementation in ("cpython", "pypy") and InterpreterKind(self.tag) in matrix().interpreters
 
 
 def probe(path: Path, source: str) -> Interpreter | None:
@@ -92,12 +90,8 @@ def probe(path: Path, source: str) -> Interpreter | None:
 
 def names_on_path() -> Iterator[str]:
     """Executable names under which supported interpreters are usually installed."""
-    for minor in CPYTHON_MINORS:
-        yield f"python3.{minor}"
-    for minor in FREE_THREADED_MINORS:
-        yield f"python3.{minor}t"
-    for minor in PYPY_MINORS:
-        yield f"pypy3.{minor}"
+    for kind in matrix().interpreters:
+        yield kind.executable
 
 
 def from_path() -> Iterator[tuple[Path, str]]:
@@ -120,28 +114,27 @@ def from_pyenv() -> Iterator[tuple[Path, str]]:
 
 
 def from_uv() -> Iterator[tuple[Path, str]]:
-    """Candidates managed by (or known to) uv, if uv is installed."""
+    """Candidates that uv installed (`uv python install`), if uv is installed.
+
+    Read from uv's own directory: `uv python list` would also search PATH (slowly, shims included),
+    which the other sources already do.
+    """
     uv = shutil.which("uv")
     if uv is None:
         return
     try:
-        listing = subprocess.run(
-            [uv, "python", "list", "--only-installed", "--output-format", "json"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-        )
-        entries = json.loads(listing.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError):
+        answer = subprocess.run([uv, "python", "dir"], capture_output=True, text=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError):
         return
-    for entry in entries:
-        if entry.get("path") and entry.get("symlink") is None:
-            yield Path(entry["path"]), "uv"
+    installs = Path(answer.stdout.strip())
+    for install in sorted(installs.iterdir()) if installs.is_dir() else []:
+        for directory in (install / "bin", install):  # bin/python3.14 elsewhere, python.exe on Windows
+            for candidate in interpreters_in(directory):
+                yield candidate, "uv"
 
 
 def interpreters_in(directory: Path) -> Iterator[Path]:
-    """Files in ``directory`` named like an interpreter of a specific version."""
+    """Files in ``directory`` named like an interpreter (python3.14t, pypy3.11, python.exe)."""
     if directory.is_dir():
         yield from (path for path in sorted(directory.iterdir()) if INTERPRETER_NAME.fullmatch(path.name))
 
@@ -161,65 +154,88 @@ def from_provisioned() -> Iterator[tuple[Path, str]]:
 
 
 def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Interpreter]:
-    """Every supported interpreter, one per kind and version (the first source wins), sorted."""
+    """Every supported interpreter, one per kind and version (the first source wins), sorted.
+
+    Without CANDIDATES, looks in every source, once per process: forget() makes the next call look again.
+    """
     if candidates is None:
-        candidates = [*from_environment(), *from_path(), *from_pyenv(), *from_uv(), *from_provisioned()]
+        return list(discover_everywhere())
+    candidates = [(path, source) for path, source in candidates if "shims" not in path.parts]
+    # Each probe starts an interpreter: ask them all at once.
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        probed = list(pool.map(lambda candidate: probe(*candidate), candidates))
     found: dict[str, Interpreter] = {}
     seen_paths: set[Path] = set()
-    for path, source in candidates:
+    for (path, _), interpreter in zip(candidates, probed, strict=True):
         real = path.resolve()
-        # pyenv's shims only forward to pyenv's versions, which are candidates of their own.
-        if real in seen_paths or "shims" in path.parts:
-            continue
-        interpreter = probe(path, source)
         # Only an accepted interpreter marks its file as seen: a rejected venv symlinks to the same file.
-        if interpreter is not None and interpreter.supported:
-            seen_paths.add(real)
-            found.setdefault(interpreter.tag, interpreter)
+        if real in seen_paths or interpreter is None or not interpreter.supported:
+            continue
+        seen_paths.add(real)
+        found.setdefault(interpreter.tag, interpreter)
     return sorted(found.values(), key=lambda i: (i.implementation, i.free_threaded, i.minor))
 
 
-def supported_tags() -> list[str]:
-    """Every interpreter kind the project supports, e.g. cp310 ... cp315, cp314t, cp315t, pp311."""
-    return [
-        *(f"cp3{minor}" for minor in CPYTHON_MINORS),
-        *(f"cp3{minor}t" for minor in FREE_THREADED_MINORS),
-        *(f"pp3{minor}" for minor in PYPY_MINORS),
-    ]
+@functools.cache
+def discover_everywhere() -> tuple[Interpreter, ...]:
+    """discover() over every source (pyenv's shims only forward to pyenv's versions, found anyway)."""
+    return tuple(discover([*from_environment(), *from_path(), *from_pyenv(), *from_uv(), *from_provisioned()]))
 
 
-def missing_kinds(interpreters: Iterable[Interpreter]) -> list[str]:
-    """One line for each supported interpreter kind that was not found, saying why."""
+def forget() -> None:
+    """Look again on the next discover(): something was installed."""
+    discover_everywhere.cache_clear()
+
+
+def missing_kinds(interpreters: Iterable[Interpreter], wanted: Iterable[InterpreterKind] | None = None) -> list[str]:
+    """One line for each wanted kind (default: every supported one) that was not found, saying why."""
     present = {interpreter.tag for interpreter in interpreters}
     searched = "searched PATH, pyenv, uv, PYO3_SHOWCASE_PYTHONS and the provisioned ones"
     lines = []
-    for tag in supported_tags():
-        if tag in present:
+    for kind in matrix().interpreters if wanted is None else wanted:
+        if kind.tag in present:
             continue
-        if tag.endswith("t"):
+        if kind.free_threaded:
             lines.append(
-                f"{tag}: skipped, no free-threaded CPython 3.{tag[3:-1]} here ({searched}; Debian builds none, "
+                f"{kind.tag}: skipped, no {kind.description} here ({searched}; Debian builds none, "
                 "so it cannot be provisioned offline); the hosted workflow tests it"
             )
         else:
-            lines.append(f"{tag}: skipped, not installed here ({searched})")
+            lines.append(f"{kind.tag}: skipped, not installed here ({searched})")
     return lines
 
 
-def main() -> int:
-    """Print the interpreters found (as a table, or as JSON with --json) and what is missing."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--json", action="store_true", help="print the interpreters found as JSON")
-    args = parser.parse_args()
+def pypy_abi_of(interpreter: Path) -> str:
+    """The wheel ABI tag of the PyPy at INTERPRETER (pypy311_pp80), from its own SOABI."""
+    command = [str(interpreter), "-c", "import sysconfig; print(sysconfig.get_config_var('SOABI'))"]
+    try:
+        soabi = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError) as error:
+        raise UsageError(f"cannot ask {interpreter} for its ABI: {error}") from error
+    match = PYPY_SOABI.fullmatch(soabi)
+    if not match:
+        raise UsageError(f"{interpreter} is not a PyPy (its SOABI is {soabi!r})")
+    return f"{match[1]}_{match[2]}"
+
+
+def show(as_json: bool) -> None:
+    """Print the interpreters found (as a table, or as JSON) and what is missing."""
     interpreters = discover()
-    if args.json:
+    if as_json:
         print(json.dumps([{**asdict(i), "path": str(i.path), "tag": i.tag} for i in interpreters], indent=2))
-        return 0
+        return
     for interpreter in interpreters:
         print(f"{interpreter.tag:8} {interpreter.version:8} {interpreter.source:8} {interpreter.path}")
     for line in missing_kinds(interpreters):
         print(line)
-    return 0
+
+
+def main() -> int:
+    """See the module docstring."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the interpreters found as JSON")
+    args = parser.parse_args()
+    return run_main(lambda: show(args.json))
 
 
 if __name__ == "__main__":

@@ -1,121 +1,100 @@
-"""Provide the supported interpreters that are not installed yet, cached outside the repository.
+"""Provide the interpreters a runner (or this machine) tests with, cached outside the repository.
 
-Usage: python scripts/provision_interpreters.py [--no-uv] [--suite SUITE]
+Usage: python scripts/provision_interpreters.py [--runner LABEL] [--no-uv] [--suite SUITE]
 
-For every supported kind (scripts/interpreters.py) that is missing:
+Which interpreters: those that the wheels of wheels.toml's targets serve (scripts/release_matrix.py),
+the targets of --runner LABEL (a GitHub runner of the release workflow), or by default those this
+machine builds (`local = true`). For every one that discovery (scripts/interpreters.py) does not find:
 1. `uv python install` — how anyone with internet access gets CPython, free-threaded CPython
    and PyPy. Skipped with --no-uv, or when uv cannot download.
 2. Otherwise, offline from Debian's archive: a minimal Debian root filesystem (debootstrap, suite
-   "sid" by default) that carries CPython 3.13, 3.14, 3.15 and PyPy 3.11. Its interpreters are
-   patched (patchelf) to load the root filesystem's own dynamic loader and libraries, so they run
-   directly on the host, and are linked into CACHE_DIR/bin, where discovery finds them.
-   Needs root, debootstrap and patchelf (`apt-get install debootstrap patchelf`).
+   "sid" by default) carrying the Debian builds of the missing CPython and PyPy versions that the
+   suite has. Its interpreters are patched (patchelf) to load the root filesystem's own dynamic
+   loader and libraries, so they run directly on the host, and are linked into CACHE_DIR/bin, where
+   discovery finds them. Needs root, debootstrap and patchelf (`apt-get install debootstrap patchelf`).
 Free-threaded CPython has no offline source (Debian builds none): it is reported, not faked.
 
-A warm run, with everything already provisioned, downloads and changes nothing.
+What cannot be provided is listed with the command that would provide it (scripts/preflight.py
+stops the release on it). A warm run, with everything already provisioned, downloads nothing.
 Exit codes: 0 done (what could not be provided is listed); 3 bad argument.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
-from interpreters import CACHE_DIR, PROVISIONED_BIN, discover, missing_kinds
+import debian_roots
+from interpreters import PROVISIONED_BIN, discover, forget, missing_kinds
+from project import last_line, run_tool
+from release_errors import run_main
+from release_matrix import InterpreterKind, matrix
 
-EXIT_USAGE = 3
-
-# What uv calls each kind; uv downloads from the interpreters' official build hosts.
-UV_REQUESTS = {
-    **{f"cp3{m}": f"cpython-3.{m}" for m in range(10, 16)},
-    **{f"cp3{m}t": f"cpython-3.{m}+freethreaded" for m in range(14, 16)},
-    **{f"pp3{m}": f"pypy-3.{m}" for m in range(11, 13)},
-}
-
-# Debian packages and the interpreter path they install, per kind that Debian builds. The -venv
-# packages carry ensurepip, which Debian splits off: without them `python -m venv` fails.
-DEBIAN_INTERPRETERS = {
-    "cp313": ("python3.13 python3.13-venv", "usr/bin/python3.13"),
-    "cp314": ("python3.14 python3.14-venv", "usr/bin/python3.14"),
-    "cp315": ("python3.15 python3.15-venv", "usr/bin/python3.15"),
-    "pp311": ("pypy3 pypy3-venv", "usr/bin/pypy3.11"),
-}
 LOADER = "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
 LIBRARY_DIRS = ("usr/lib/x86_64-linux-gnu", "lib/x86_64-linux-gnu")
+DEFAULT_SUITE = "sid"
 
 
-def missing_tags() -> list[str]:
-    """Supported kinds that discovery does not find."""
-    return [line.split(":", 1)[0] for line in missing_kinds(discover())]
+@dataclass(frozen=True)
+class Unprovided:
+    """A kind of interpreter that could not be provided here, why, and what would provide it."""
+
+    kind: InterpreterKind
+    reason: str
+    remedy: str | None  # a command that provides it on this machine; None if nothing here can
 
 
-def install_with_uv(tags: list[str]) -> None:
-    """Ask uv for each kind; a kind uv cannot download simply stays missing."""
+def wanted_kinds(runner: str | None) -> tuple[InterpreterKind, ...]:
+    """The interpreters RUNNER's wheels (default: this machine's) are tested with."""
+    data = matrix()
+    targets = data.tested_on(runner) if runner else data.selected(local_only=True)
+    return data.interpreters_for(targets)
+
+
+def missing_of(kinds: Iterable[InterpreterKind]) -> list[InterpreterKind]:
+    """Those of KINDS that discovery does not find."""
+    present = {interpreter.tag for interpreter in discover()}
+    return [kind for kind in kinds if kind.tag not in present]
+
+
+def install_with_uv(kinds: list[InterpreterKind]) -> str | None:
+    """Ask uv for each kind; None if uv got them all, else why it could not (uv missing, offline)."""
     uv = shutil.which("uv")
     if uv is None:
-        print("uv: not installed, skipping `uv python install`")
-        return
-    for tag in tags:
-        request = UV_REQUESTS.get(tag)
-        if request is None:
-            continue
-        result = subprocess.run([uv, "python", "install", request], capture_output=True, text=True, check=False)
-        if result.returncode == 0:
-            print(f"uv python install {request}: installed")
-            continue
-        reason = (result.stderr.strip().splitlines() or ["failed"])[-1].strip()
-        # Almost always "cannot download here"; asking again for each kind would only repeat it.
-        print(f"uv python install {request}: {reason}; not asking uv for the other kinds")
-        return
+        return "uv is not installed"
+    for kind in kinds:
+        result = run_tool([uv, "python", "install", kind.uv_request], timeout=600)
+        if result.returncode != 0:
+            # Almost always "cannot download here"; asking again for each kind would only repeat it.
+            reason = f"`uv python install {kind.uv_request}` failed: {last_line(result.stderr)}"
+            print(f"{reason}; not asking uv for the other kinds", flush=True)
+            return reason
+        print(f"uv python install {kind.uv_request}: installed", flush=True)
+        forget()
+    return None
 
 
-def debian_root(suite: str) -> Path:
-    """Where the root filesystem of ``suite`` is cached."""
-    return CACHE_DIR / f"debian-{suite}"
+def debian_packages(kind: InterpreterKind) -> tuple[list[str], str] | None:
+    """The Debian packages that carry KIND, and the interpreter's path in the root; None if Debian has none.
 
-
-def build_debian_root(suite: str, packages: list[str]) -> Path | None:
-    """Create (once) a minimal Debian root filesystem holding ``packages``; None if impossible here."""
-    root = debian_root(suite)
-    complete = root / ".pyo3-showcase-complete"
-    if complete.exists() and set(packages) <= set(complete.read_text().split()):
-        return root
-    missing_tools = [tool for tool in ("debootstrap", "patchelf") if shutil.which(tool) is None]
-    if missing_tools or os.geteuid() != 0:
-        need = f"install {' and '.join(missing_tools)}" if missing_tools else "run as root"
-        print(f"debian-{suite}: cannot provision offline interpreters ({need}; debootstrap needs root)")
+    The -venv packages carry ensurepip, which Debian splits off: without them `python -m venv` fails.
+    """
+    if kind.free_threaded:
         return None
-    partial = root.with_name(root.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run
-    include = ",".join(sorted(packages))
-    print(f"debian-{suite}: debootstrap --variant=minbase --include={include} (about a minute) ...", flush=True)
-    # No mirror argument: debootstrap uses Debian's default archive, as it would for any user.
-    result = subprocess.run(
-        ["debootstrap", "--variant=minbase", f"--include={include}", suite, str(partial)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        tail = result.stdout.strip().splitlines()[-1:] + result.stderr.strip().splitlines()[-1:]
-        print(f"debian-{suite}: debootstrap failed: {' / '.join(tail)}")
-        shutil.rmtree(partial, ignore_errors=True)
-        return None
-    shutil.rmtree(root, ignore_errors=True)
-    partial.rename(root)
-    complete.write_text("\n".join(sorted(packages)) + "\n")
-    return root
+    if kind.implementation == "pypy":
+        return ["pypy3", "pypy3-venv"], f"usr/bin/{kind.executable}"
+    return [kind.executable, f"{kind.executable}-venv"], f"usr/bin/{kind.executable}"
 
 
 def run_on_host(root: Path, binary: Path) -> None:
     """Make a root-filesystem binary run on the host with the root filesystem's loader and libraries."""
     loader = str(root / LOADER)
-    printed = ["patchelf", "--print-interpreter", str(binary)]
-    current = subprocess.run(printed, capture_output=True, text=True, check=False)
+    current = run_tool(["patchelf", "--print-interpreter", str(binary)])
     if current.stdout.strip() == loader:
         return
     rpath = ":".join(str(root / directory) for directory in LIBRARY_DIRS)
@@ -125,48 +104,84 @@ def run_on_host(root: Path, binary: Path) -> None:
     )
 
 
-def provide_from_debian(tags: list[str], suite: str) -> None:
-    """Link the Debian-built interpreters for ``tags`` into PROVISIONED_BIN."""
-    wanted = [tag for tag in tags if tag in DEBIAN_INTERPRETERS]
-    if not wanted:
-        return
-    root = build_debian_root(suite, [package for tag in wanted for package in DEBIAN_INTERPRETERS[tag][0].split()])
-    if root is None:
-        return
+def provide_from_debian(kinds: list[InterpreterKind], suite: str) -> list[Unprovided]:
+    """Link the Debian builds of KINDS into PROVISIONED_BIN; what could not be provided, and why."""
+    carried = {kind: found for kind in kinds if (found := debian_packages(kind)) is not None}
+    unprovided = [
+        Unprovided(kind, f"Debian builds no {kind.description}", None) for kind in kinds if kind not in carried
+    ]
+    if not carried:
+        return unprovided
+    if remedy := debian_roots.missing_tools():
+        reason = "the offline route (a Debian root filesystem) needs debootstrap, patchelf and root"
+        return unprovided + [Unprovided(kind, reason, remedy) for kind in carried]
+    built = debian_roots.build(f"debian-{suite}", suite, [name for names, _ in carried.values() for name in names])
+    root, absent = built.path, built.absent
     PROVISIONED_BIN.mkdir(parents=True, exist_ok=True)
-    for tag in wanted:
-        binary = (root / DEBIAN_INTERPRETERS[tag][1]).resolve()
+    for kind, (packages, path) in carried.items():
+        if absent & set(packages):
+            unprovided.append(Unprovided(kind, f"Debian {suite} has no {' '.join(packages)}", None))
+            continue
+        if root is None:
+            unprovided.append(Unprovided(kind, f"debootstrap of Debian {suite} failed: {built.failure}", None))
+            continue
+        binary = (root / path).resolve()
         if not binary.exists():
-            print(f"{tag}: Debian {suite} no longer ships {DEBIAN_INTERPRETERS[tag][1]}")
+            unprovided.append(Unprovided(kind, f"Debian {suite}'s {' '.join(packages)} hold no {path}", None))
             continue
         run_on_host(root, binary)
-        link = PROVISIONED_BIN / DEBIAN_INTERPRETERS[tag][1].rsplit("/", 1)[1]
+        link = PROVISIONED_BIN / kind.executable
         link.unlink(missing_ok=True)
         link.symlink_to(binary)
-        print(f"{tag}: provided from Debian {suite} as {link}")
+        forget()
+        print(f"{kind.tag}: provided from Debian {suite} as {link}", flush=True)
+    return unprovided
+
+
+def provide(kinds: Iterable[InterpreterKind], *, use_uv: bool = True, suite: str = DEFAULT_SUITE) -> list[Unprovided]:
+    """Provide those of KINDS that are missing; what still is missing, each with why and any remedy.
+
+    Also keeps up to date what an earlier run provided from Debian (a newer script may want more).
+    """
+    kinds = list(kinds)
+    missing = missing_of(kinds)
+    uv_failure = install_with_uv(missing) if missing and use_uv else None
+    missing = missing_of(missing)
+    provided = [i for i in discover() if i.source == "provisioned"]
+    refresh = [kind for kind in kinds if kind.tag in {i.tag for i in provided} and kind not in missing]
+    if not (missing or refresh):
+        return []
+    unprovided = provide_from_debian([*missing, *refresh], suite)
+    still = {kind.tag for kind in missing_of(kinds)}
+    lines = []
+    for item in unprovided:
+        if item.kind.tag in still:
+            why = f"{uv_failure}; {item.reason}" if uv_failure else item.reason
+            lines.append(Unprovided(item.kind, why, item.remedy))
+    return lines
+
+
+def provision(runner: str | None, use_uv: bool, suite: str) -> None:
+    """Provide what is missing, then print what is available and what is still missing."""
+    kinds = wanted_kinds(runner)
+    for item in provide(kinds, use_uv=use_uv, suite=suite):
+        remedy = f" (provide it with: {item.remedy})" if item.remedy else ""
+        print(f"cannot provide {item.kind.tag}: {item.reason}{remedy}", flush=True)
+    interpreters = [i for i in discover() if i.tag in {kind.tag for kind in kinds}]
+    for interpreter in interpreters:
+        print(f"available: {interpreter.tag:7} {interpreter.version:8} {interpreter.source:12} {interpreter.path}")
+    for line in missing_kinds(interpreters, kinds):
+        print(f"missing:   {line}")
 
 
 def main() -> int:
-    """Provide what is missing, then print what is available and what is still missing."""
+    """See the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runner", help="provide what this GitHub runner of the release tests with")
     parser.add_argument("--no-uv", dest="use_uv", action="store_false", help="do not try `uv python install`")
-    parser.add_argument("--suite", default="sid", help="Debian suite for offline interpreters (default: sid)")
+    parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite for offline interpreters (%(default)s)")
     args = parser.parse_args()
-
-    missing = missing_tags()
-    if missing and args.use_uv:
-        install_with_uv(missing)
-        missing = missing_tags()
-    # Also keep up to date what an earlier run provided (a newer script may need more packages).
-    provided = [interpreter.tag for interpreter in discover() if interpreter.source == "provisioned"]
-    if missing or provided:
-        provide_from_debian(sorted({*missing, *provided}), args.suite)
-    interpreters = discover()
-    for interpreter in interpreters:
-        print(f"available: {interpreter.tag:7} {interpreter.version:8} {interpreter.source:12} {interpreter.path}")
-    for line in missing_kinds(interpreters):
-        print(f"missing:   {line}")
-    return 0
+    return run_main(lambda: provision(args.runner, args.use_uv, args.suite))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ TWINE_USERNAME/TWINE_PASSWORD), or --repository-url URL (credentials from TWINE_
 As for twine, TWINE_REPOSITORY_URL and TWINE_REPOSITORY stand for those options when they are not given.
 
 Before anything is uploaded, the index must answer, and its simple index (PEP 691 JSON or PEP 503
-HTML; --simple-url, else derived from the upload URL and checked) must not hold any of the files with
-other bytes. A file already there with the same sha256 is skipped, so a re-run after a partial upload
-completes it. With --keep-serving the embedded index stays up after publishing, until Ctrl-C or SIGTERM.
+HTML, read by scripts/simple_index.py; --simple-url, else derived from the upload URL and checked)
+must not hold any of the files with other bytes. A file already there with the same sha256 is
+skipped, so a re-run after a partial upload completes it. The embedded index is
+scripts/embedded_index.py. With --keep-serving the embedded index stays up after publishing, until Ctrl-C or SIGTERM.
 With --attestations (a real index only) each file goes up with its PEP 740 attestation,
 FILE.publish.attestation beside it (`pypi-attestations sign` makes them in the release workflow):
 a file without one stops the run before anything is uploaded.
@@ -28,48 +29,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
-import json
 import os
 import re
-import secrets
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
-from http.client import HTTPException
 from pathlib import Path
-from types import FrameType, TracebackType
-from urllib.error import HTTPError
-from urllib.parse import unquote, urldefrag, urljoin, urlsplit, urlunsplit
-from urllib.request import Request, urlopen
+from urllib.parse import urlsplit
 
+from embedded_index import EmbeddedIndex
 from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
-from release_errors import PublishError, ReleaseError, UsageError
+from project import REPO, file_sha256
+from release_errors import PublishError, UsageError, run_main
+from simple_index import IndexFile, answers, project_files, served_sha256, simple_url_for
 
-with warnings.catch_warnings():
-    # passlib 1.7.4, its last release, imports the crypt module that Python 3.11 deprecates
-    # (on 3.13, where crypt is gone, passlib does without it).
-    warnings.simplefilter("ignore", DeprecationWarning)
-    from passlib.apache import HtpasswdFile  # type: ignore[import-untyped]
-    from passlib.context import CryptContext  # type: ignore[import-untyped]
-
-REPO = Path(__file__).resolve().parent.parent
-EXIT_INTERRUPTED = 130
-HTTP_TIMEOUT = 30.0  # seconds for one request to an index
 UPLOAD_TIMEOUT = 900.0  # seconds for twine to upload one file
-START_TIMEOUT = 30.0  # seconds for the embedded index to answer
-STOP_TIMEOUT = 5.0  # seconds for the embedded index to exit before it is killed
-JSON_SIMPLE = "application/vnd.pypi.simple.v1+json"
-SIMPLE_ACCEPT = f"{JSON_SIMPLE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 STATUS_WIDTH = len("already there, same bytes")
 
 
@@ -100,38 +76,11 @@ class Target:
 
 
 @dataclass(frozen=True)
-class Reply:
-    """An HTTP answer: any status, the content type and body, and the URL after redirects."""
-
-    status: int
-    content_type: str
-    body: bytes
-    url: str
-
-
-@dataclass(frozen=True)
-class IndexFile:
-    """A file a simple index lists."""
-
-    url: str
-    sha256: str | None  # None when the index gives no sha256 for it
-
-
-@dataclass(frozen=True)
 class Plan:
-    """What preflight found: the files to upload and those the index already holds, same bytes."""
+    """What plan_upload found: the files to upload and those the index already holds, same bytes."""
 
     to_upload: list[Distribution]
     already_there: list[Distribution]
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, hex."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def project_of(file_name: str) -> str:
@@ -160,103 +109,18 @@ def distributions(dist_dir: Path) -> list[Distribution]:
     return in_upload_order(paths)
 
 
-def fetch(url: str, *, method: str = "GET", accept: str = "*/*") -> Reply:
-    """One HTTP request. Any status is a reply; PublishError only if the server cannot be talked to."""
-    request = Request(url, method=method, headers={"Accept": accept})
-    try:
-        with urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            return Reply(response.status, response.headers.get_content_type(), response.read(), response.url)
-    except HTTPError as error:
-        error.close()
-        return Reply(error.code, "", b"", url)
-    except (OSError, HTTPException) as error:
-        raise PublishError(f"index unreachable: {url} ({getattr(error, 'reason', error)})") from None
-
-
-def url_sha256(url: str) -> str:
-    """The sha256 of a file on the index, downloaded (for an index that lists no hash)."""
-    digest = hashlib.sha256()
-    try:
-        with urlopen(Request(url), timeout=HTTP_TIMEOUT) as response:
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                digest.update(chunk)
-    except HTTPError as error:
-        error.close()
-        raise PublishError(f"cannot download {url} to compare it (HTTP {error.code})") from None
-    except (OSError, HTTPException) as error:
-        raise PublishError(f"cannot download {url} to compare it ({getattr(error, 'reason', error)})") from None
-    return digest.hexdigest()
-
-
-class _AnchorParser(HTMLParser):
-    """Collects the href of every <a> in a PEP 503 page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Note an anchor's target."""
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.hrefs.append(href)
-
-
-def listed_files(page: Reply) -> dict[str, IndexFile]:
-    """The files on a project's simple page (PEP 691 JSON or PEP 503 HTML), by file name."""
-    if page.content_type == JSON_SIMPLE:
-        files = json.loads(page.body)["files"]
-        return {
-            str(file["filename"]): IndexFile(urljoin(page.url, str(file["url"])), file["hashes"].get("sha256"))
-            for file in files
-        }
-    parser = _AnchorParser()
-    parser.feed(page.body.decode("utf-8", "replace"))
-    listed = {}
-    for href in parser.hrefs:
-        url, fragment = urldefrag(urljoin(page.url, href))
-        algorithm, _, value = fragment.partition("=")
-        name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
-        listed[name] = IndexFile(url, value.lower() if algorithm == "sha256" and value else None)
-    return listed
-
-
-def project_files(simple_url: str, project: str) -> dict[str, IndexFile]:
-    """What the index holds of one project; empty if it has never heard of it."""
-    page_url = f"{simple_url}{project}/"
-    page = fetch(page_url, accept=SIMPLE_ACCEPT)
-    if page.status == 404:
-        return {}
-    if page.status != 200:
-        raise PublishError(f"cannot read {page_url} (HTTP {page.status}); pass a readable --simple-url")
-    return listed_files(page)
-
-
-def simple_url_for(upload_url: str) -> str:
-    """The simple index that usually goes with an upload URL (checked before it is trusted)."""
-    scheme, host, path, _, _ = urlsplit(upload_url)
-    path = path if path.endswith("/") else f"{path}/"
-    if path.endswith("/legacy/"):
-        # Warehouse, the software of the public index and its test instance: uploads go to
-        # <host>/legacy/ (on an "upload." subdomain of the host serving /simple/).
-        return urlunsplit((scheme, host.removeprefix("upload."), f"{path[: -len('legacy/')]}simple/", "", ""))
-    # pypiserver, Nexus, Artifactory: the simple index lives under the upload URL.
-    return urlunsplit((scheme, host, f"{path}simple/", "", ""))
-
-
 def check_index(target: Target) -> None:
     """PublishError unless the index answers at its upload URL and, if guessed, at its simple index."""
-    fetch(target.upload_url, method="HEAD")  # any answer will do: the upload API is POST only
+    answers(target.upload_url, method="HEAD")  # any answer will do: the upload API is POST only
     if target.simple_url_derived:
-        reply = fetch(target.simple_url, method="HEAD")
-        if not 200 <= reply.status < 300:
+        status = answers(target.simple_url, method="HEAD")
+        if not 200 <= status < 300:
             raise PublishError(
-                f"no simple index at {target.simple_url} (HTTP {reply.status}); pass --simple-url with the "
-                "index's simple URL"
+                f"no simple index at {target.simple_url} (HTTP {status}); pass --simple-url with the index's simple URL"
             )
 
 
-def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
+def plan_upload(dists: Sequence[Distribution], target: Target) -> Plan:
     """Check the index and sort dists into new and already there; PublishError on any conflict."""
     if target.attestations and (unsigned := [dist.name for dist in dists if not attestation_of(dist).is_file()]):
         raise PublishError(
@@ -273,7 +137,7 @@ def preflight(dists: Sequence[Distribution], target: Target) -> Plan:
         if listed is None:
             to_upload.append(dist)
             continue
-        theirs = listed.sha256 or url_sha256(listed.url)
+        theirs = served_sha256(listed)
         if theirs == dist.sha256:
             already_there.append(dist)
         else:
@@ -350,8 +214,8 @@ def upload(dists: Sequence[Distribution], target: Target) -> None:
 
 
 def publish(dists: Sequence[Distribution], target: Target) -> Plan:
-    """Preflight, then upload what is missing, one line per file; nothing is uploaded if preflight fails."""
-    plan = preflight(dists, target)
+    """Plan, then upload what is missing, one line per file; nothing is uploaded if the plan fails."""
+    plan = plan_upload(dists, target)
     for dist in plan.already_there:
         say("already there, same bytes", dist)
     try:
@@ -359,7 +223,7 @@ def publish(dists: Sequence[Distribution], target: Target) -> Plan:
     except BaseException:
         if target.embedded is not None:
             target.embedded.stop()  # first, so that nothing is being written while we look
-            target.embedded.discard_partial_uploads(plan.to_upload)
+            target.embedded.discard_partial_uploads({dist.name: dist.sha256 for dist in plan.to_upload})
         raise
     return plan
 
@@ -368,162 +232,6 @@ def publish_files(paths: Iterable[Path], target: Target) -> str:
     """Publish these wheels and sdists (for scripts/release.py); a one-line summary."""
     plan = publish(in_upload_order(paths), target)
     return f"{len(plan.to_upload)} uploaded, {len(plan.already_there)} already there, to {target.upload_url}"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def write_htpasswd(path: Path, user: str, password: str) -> None:
-    """An htpasswd file holding one user, for pypiserver's upload authentication."""
-    # The password is 256 random bits that live for one run, so key stretching buys nothing; the
-    # fewest rounds sha256_crypt allows keep pypiserver's check of each upload fast.
-    context = CryptContext(schemes=["sha256_crypt"], sha256_crypt__rounds=1000)
-    htpasswd = HtpasswdFile(str(path), new=True, context=context)
-    htpasswd.set_password(user, password)
-    htpasswd.save()
-
-
-class EmbeddedIndex:
-    """pypiserver on 127.0.0.1, storing its files in one directory; a context manager.
-
-    Anyone may list and download; uploads need the password made up when it starts, which only
-    ``target`` carries (for twine). The server stops on leaving the ``with`` block, whatever the
-    reason, and the password file goes with it. Another stage can serve the same directory again.
-    """
-
-    user = "publish"
-
-    def __init__(self, storage: Path, *, start_timeout: float = START_TIMEOUT) -> None:
-        """Prepare to serve ``storage`` (created if missing); nothing runs before ``with``."""
-        self.storage = storage.resolve()
-        self.start_timeout = start_timeout
-        self.port = 0
-        self._password = ""
-        self._private: Path | None = None  # the password file and the server's log
-        self._process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        """The upload URL."""
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def simple_url(self) -> str:
-        """The simple index root, for pip's --index-url."""
-        return f"{self.url}simple/"
-
-    @property
-    def pid(self) -> int:
-        """The process id of the server."""
-        if self._process is None:
-            raise RuntimeError("the embedded index has not been started")
-        return self._process.pid
-
-    @property
-    def target(self) -> Target:
-        """The upload target, with this run's credentials as twine settings."""
-        credentials = {"TWINE_USERNAME": self.user, "TWINE_PASSWORD": self._password}
-        return Target(self.url, self.simple_url, {"TWINE_REPOSITORY_URL": self.url, **credentials}, embedded=self)
-
-    def __enter__(self) -> EmbeddedIndex:
-        """Start serving; stops again if it does not come up."""
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        """Stop serving."""
-        self.stop()
-
-    def start(self) -> None:
-        """Run pypiserver and wait until it answers; PublishError if it does not."""
-        self.storage.mkdir(parents=True, exist_ok=True)
-        self._private = Path(tempfile.mkdtemp(prefix="pyo3-showcase-index-"))
-        self._password = secrets.token_urlsafe(32)
-        write_htpasswd(self._private / "htpasswd", self.user, self._password)
-        self.port = free_port()
-        command = [
-            *(sys.executable, "-m", "pypiserver", "run", "--host", "127.0.0.1", "--port", str(self.port)),
-            *("--authenticate", "update", "--passwords", str(self._private / "htpasswd")),
-            "--disable-fallback",  # never send a client elsewhere for a project this index lacks
-            *("--hash-algo", "sha256", "--backend", "simple-dir", "--server", "wsgiref", str(self.storage)),
-        ]
-        with (self._private / "server.log").open("wb") as log:
-            # A session of its own: Ctrl-C reaches only us, and we stop the server after twine is gone.
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self._wait_until_serving()
-
-    def _wait_until_serving(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline:
-            if not self.running():
-                raise PublishError(f"the embedded index (pypiserver) exited as it started: {self._log_tail()}")
-            try:
-                if fetch(f"{self.url}health").status == 200:
-                    return
-            except PublishError:
-                pass  # not listening yet
-            time.sleep(0.1)
-        raise PublishError(
-            f"the embedded index (pypiserver) did not answer on {self.url} in {self.start_timeout:.0f} s: "
-            f"{self._log_tail()}"
-        )
-
-    def _log_tail(self) -> str:
-        log = self._private / "server.log" if self._private else None
-        lines = log.read_text(errors="replace").split("\n") if log and log.exists() else []
-        return next((line.strip() for line in reversed(lines) if line.strip()), "it printed nothing")
-
-    def running(self) -> bool:
-        """Whether the server process is alive."""
-        return self._process is not None and self._process.poll() is None
-
-    def stop(self) -> None:
-        """Stop the server and delete the password file; safe to call again."""
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-        if self._private is not None:
-            shutil.rmtree(self._private, ignore_errors=True)
-            self._private = None
-
-    def discard_partial_uploads(self, new_files: Iterable[Distribution]) -> None:
-        """After stop(): delete any of new_files the storage holds with other bytes than ours.
-
-        pypiserver writes an upload in place, so a server stopped mid-write leaves a truncated
-        file; new_files were absent before this run, so other bytes can only be such a remnant.
-        """
-        for dist in new_files:
-            stored = self.storage / dist.name
-            if stored.exists() and file_sha256(stored) != dist.sha256:
-                stored.unlink()
-
-    def serve_until_interrupted(self) -> None:
-        """Say so and serve until Ctrl-C or SIGTERM, then return; PublishError if the server stops by itself."""
-        try:
-            # Said inside the try: whoever interrupts because of this line is answered by a clean stop.
-            print(f"serving {self.simple_url} (pypiserver pid {self.pid}); Ctrl-C stops it", flush=True)
-            while self.running():
-                time.sleep(0.2)
-        except KeyboardInterrupt:
-            return
-        raise PublishError(f"the embedded index (pypiserver) stopped by itself: {self._log_tail()}")
 
 
 def repository_upload_url(name: str) -> str:
@@ -582,7 +290,7 @@ def open_target(
     if simple_url:
         raise UsageError("--simple-url is for --repository or --repository-url; the embedded index knows its own")
     with EmbeddedIndex(out / "index" / "packages") as index:
-        yield index.target
+        yield Target(index.url, index.simple_url, index.twine_settings, embedded=index)
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -633,24 +341,12 @@ def run(args: argparse.Namespace) -> None:
             print(f"index: {target.simple_url} (stopped now; --keep-serving keeps it up)", flush=True)
 
 
-def interrupt(signum: int, frame: FrameType | None) -> None:
-    """SIGTERM handler: stop the way Ctrl-C does, so every ``with`` block cleans up."""
-    raise KeyboardInterrupt
-
-
 def main() -> int:
     """Publish and report in one line per file; see the module docstring."""
     args = parse_arguments()
-    signal.signal(signal.SIGTERM, interrupt)
-    try:
-        run(args)
-    except ReleaseError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: the embedded index, if any, is stopped; re-run to finish publishing", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    return 0
+    return run_main(
+        lambda: run(args), interrupted="the embedded index, if any, is stopped; re-run to finish publishing"
+    )
 
 
 if __name__ == "__main__":

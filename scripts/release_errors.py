@@ -6,8 +6,11 @@ failures apart without parsing messages. Nothing is uploaded once any of them is
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable
+from types import FrameType
 
 
 class ReleaseError(Exception):
@@ -76,11 +79,38 @@ class ContainerError(ReleaseError):
     exit_code = 18
 
 
-def exit_code_of(action: Callable[[], object]) -> int:
-    """Run a script's ACTION: 0 if it succeeds, else its ReleaseError's exit code, the one line printed."""
+class PreflightError(ReleaseError):
+    """The machine lacks something a stage needs, and cannot provide it by itself."""
+
+    exit_code = 19
+
+
+EXIT_INTERRUPTED = 130  # what a shell reports for a program stopped by Ctrl-C
+
+
+def interrupt(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM handler: stop the way Ctrl-C does, so that every `with` and `finally` cleans up."""
+    raise KeyboardInterrupt
+
+
+def run_main(action: Callable[[], object], *, interrupted: str = "nothing more was done") -> int:
+    """Run a program's ACTION, the one way every program in scripts/ ends.
+
+    Returns 0 when it succeeds; else prints one line and returns the ReleaseError's exit code, or
+    130 after Ctrl-C or SIGTERM (INTERRUPTED says what state that leaves).
+    """
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, interrupt)
     try:
         action()
     except ReleaseError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except KeyboardInterrupt:
+        print(f"interrupted: {interrupted}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return 0

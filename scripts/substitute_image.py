@@ -54,9 +54,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+import debian_roots
 from docker_wheels import require_docker
-from interpreters import CACHE_DIR, Interpreter, discover, missing_kinds
-from release_errors import ContainerError, UsageError, exit_code_of
+from interpreters import Interpreter, discover, missing_kinds
+from project import CACHE_DIR, run_tool
+from release_errors import ContainerError, UsageError, run_main
 
 IMAGE_REPOSITORY = "pyo3-showcase/manylinux-substitute"
 DEFAULT_SUITE = "bookworm"
@@ -85,14 +87,6 @@ class ImageInterpreter:
     own_root: bool  # the tree is a whole root filesystem, with its own loader and libraries
     version: str
     constraints: str  # cibuildwheel's constraints file for this Python version
-
-
-def run(command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Run COMMAND, capturing text output; a missing program is a UsageError."""
-    try:
-        return subprocess.run(command, capture_output=True, text=True, check=False)
-    except FileNotFoundError as error:
-        raise UsageError(f"{command[0]} is not installed: see the usage in scripts/substitute_image.py") from error
 
 
 def cibuildwheel_linux_directories() -> dict[str, tuple[str, str]]:
@@ -127,7 +121,7 @@ def tree_of(interpreter: Interpreter) -> tuple[Path, Path, bool]:
     if CACHE_DIR.resolve() in executable.parents:
         relative = executable.relative_to(CACHE_DIR.resolve())
         return executable, CACHE_DIR.resolve() / relative.parts[0], True
-    prefix = run([str(executable), "-I", "-c", "import sys; print(sys.base_prefix)"])
+    prefix = run_tool([str(executable), "-I", "-c", "import sys; print(sys.base_prefix)"])
     if prefix.returncode != 0:
         raise UsageError(f"{executable} does not run: {prefix.stderr.strip()[-200:]}")
     return executable, Path(prefix.stdout.strip()).resolve(), False
@@ -151,7 +145,7 @@ def image_interpreters(interpreters: Iterable[Interpreter]) -> list[ImageInterpr
 
 def rust_sysroot() -> Path:
     """The host's Rust toolchain directory (rustc, cargo, the standard library)."""
-    result = run(["rustc", "--print", "sysroot"])
+    result = run_tool(["rustc", "--print", "sysroot"])
     if result.returncode != 0 or not result.stdout.strip():
         raise UsageError(f"rustc does not run: {result.stderr.strip()[-200:]}")
     sysroot = Path(result.stdout.strip()).resolve()
@@ -170,7 +164,7 @@ def shared_libraries(trees: Iterable[Path]) -> set[Path]:
         for candidate in candidates:
             if not candidate.is_file() or candidate.is_symlink() or not is_elf(candidate):
                 continue
-            for line in run(["ldd", str(candidate)]).stdout.splitlines():
+            for line in run_tool(["ldd", str(candidate)]).stdout.splitlines():
                 parts = line.split("=>")
                 if len(parts) == 2 and parts[1].strip().startswith("/"):
                     library = Path(parts[1].split("(")[0].strip())
@@ -184,7 +178,7 @@ def packages_of(libraries: Iterable[Path]) -> set[str]:
     packages = set()
     for library in libraries:
         for path in dict.fromkeys([library, library.resolve(), Path("/usr") / library.relative_to("/")]):
-            result = run(["dpkg", "-S", str(path)])
+            result = run_tool(["dpkg", "-S", str(path)])
             if result.returncode == 0:
                 packages.add(result.stdout.split(":", 1)[0].split(",")[0].strip())
                 break
@@ -193,26 +187,13 @@ def packages_of(libraries: Iterable[Path]) -> set[str]:
 
 def build_root_filesystem(suite: str, packages: set[str]) -> Path:
     """A cached minimal Debian root filesystem of SUITE with PACKAGES (debootstrap)."""
-    root = CACHE_DIR / f"substitute-{suite}"
-    complete = root / ".pyo3-showcase-complete"
-    if complete.exists() and packages <= set(complete.read_text().split()):
-        return root
-    if os.geteuid() != 0:
-        raise UsageError("debootstrap needs root: run as root")
-    partial = root.with_name(root.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run
-    include = ",".join(sorted(packages))
-    say(f"debootstrap {suite} with {include} (under a minute) ...")
-    # No mirror argument: debootstrap uses Debian's default archive, as it would for any user.
-    result = run(["debootstrap", "--variant=minbase", f"--include={include}", suite, str(partial)])
-    if result.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        tail = (result.stdout + result.stderr).strip().splitlines()[-1:]
-        raise ContainerError(f"debootstrap {suite} failed: {' '.join(tail)}")
-    shutil.rmtree(root, ignore_errors=True)
-    partial.rename(root)
-    complete.write_text("\n".join(sorted(packages)) + "\n")
-    return root
+    if remedy := debian_roots.missing_tools(["debootstrap"]):
+        raise UsageError(f"the substitute image starts from a Debian root filesystem: {remedy}")
+    built = debian_roots.build(f"substitute-{suite}", suite, packages)
+    if built.path is None or built.absent:
+        reason = f"it has no {', '.join(sorted(built.absent))}" if built.absent else built.failure
+        raise ContainerError(f"debootstrap {suite} failed: {reason}")
+    return built.path
 
 
 def local_certificates() -> list[Path]:
@@ -286,7 +267,7 @@ def setup_script(interpreters: list[ImageInterpreter]) -> str:
 
 def image_key(suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> str:
     """A digest of every input of the image, so a changed input gives a new tag."""
-    rustc = run(["rustc", "-vV"]).stdout
+    rustc = run_tool(["rustc", "-vV"]).stdout
     certificates = local_certificates()
     facts = {
         "script": Path(__file__).read_text(encoding="utf-8"),
@@ -304,7 +285,7 @@ def image_key(suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -
 
 def docker(*arguments: str) -> subprocess.CompletedProcess[str]:
     """Run a docker command; its failure is a ContainerError naming the command."""
-    result = run(["docker", *arguments])
+    result = run_tool(["docker", *arguments])
     if result.returncode != 0:
         message = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["failed"]
         raise ContainerError(f"docker {arguments[0]} failed: {message[0]}")
@@ -388,7 +369,7 @@ def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sys
             say(f"docker import {stage}: Debian {suite} + {len(trees)} interpreter and toolchain trees ...")
             import_stage(stage, root, overlay, trees)
         say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...")
-        setup = run(["docker", "run", "--name", container, stage, "/bin/sh", "-c", setup_script(interpreters)])
+        setup = run_tool(["docker", "run", "--name", container, stage, "/bin/sh", "-c", setup_script(interpreters)])
         if setup.returncode != 0:
             raise ContainerError(f"the image setup failed: {(setup.stdout + setup.stderr).strip()[-600:]}")
         changes = ["--change", 'CMD ["/bin/bash"]']
@@ -397,15 +378,15 @@ def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sys
             changes += ["--change", f"ENV SSL_CERT_FILE={SYSTEM_CERTIFICATES}"]
         docker("commit", *changes, container, name)
     finally:
-        run(["docker", "rm", "--force", container])
-        run(["docker", "rmi", stage])
+        run_tool(["docker", "rm", "--force", container])
+        run_tool(["docker", "rmi", stage])
 
 
 def remove_older_images(keep: str) -> None:
     """Remove the images an earlier version of the inputs made: each is a few GB, and none is used again."""
-    tags = run(["docker", "images", IMAGE_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
+    tags = run_tool(["docker", "images", IMAGE_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
     for old in (tag for tag in tags if tag != keep):
-        if run(["docker", "rmi", old]).returncode == 0:
+        if run_tool(["docker", "rmi", old]).returncode == 0:
             say(f"removed the outdated {old}")
 
 
@@ -426,7 +407,7 @@ def current_image(suite: str, *, rebuild: bool) -> str:
         raise UsageError("no supported CPython here: run scripts/provision_interpreters.py first")
     sysroot = rust_sysroot()
     name = f"{IMAGE_REPOSITORY}:{image_key(suite, interpreters, sysroot)}"
-    if run(["docker", "image", "inspect", name]).returncode == 0 and not rebuild:
+    if run_tool(["docker", "image", "inspect", name]).returncode == 0 and not rebuild:
         say(f"cached: {name}")
         return name
     say(f"building {name}:")
@@ -444,7 +425,7 @@ def main() -> int:
     parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite of the base (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true", help="build again even if the image exists")
     args = parser.parse_args()
-    return exit_code_of(lambda: print(current_image(args.suite, rebuild=args.rebuild)))
+    return run_main(lambda: print(current_image(args.suite, rebuild=args.rebuild)))
 
 
 if __name__ == "__main__":

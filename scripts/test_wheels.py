@@ -1,16 +1,22 @@
 """Install pyo3-showcase from a wheelhouse into a fresh environment per interpreter and run the tests.
 
-Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--parallel-threads WHERE]
-                                    [--hypothesis-profile explore|release] [-- PYTEST_ARGS...]
+Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--runner LABEL] [--jobs N]
+                                    [--parallel-threads WHERE] [--hypothesis-profile explore|release]
+                                    [--log-dir DIR] [-- PYTEST_ARGS...]
 
-For every supported interpreter found by scripts/interpreters.py (or only those named with
---python, e.g. cp310, cp314t, pp311), this creates a new virtual environment, installs the
-test dependencies (dependency group "test" of pyproject.toml), installs pyo3-showcase from
-WHEELHOUSE alone (no index, binary only), and runs the test suite. The thread tests run on every
-interpreter; a second pass under pytest-run-parallel (every test on 4 threads at once) runs where
---parallel-threads says: "newest" (default: the newest GIL CPython and every free-threaded one,
-where shared state is really contended), "all" or "none". Kinds of interpreter that are supported
-but not installed are listed, one line each, never skipped silently.
+Which interpreters: those named with --python (cp310, cp314t, pp311, ...); else, with --runner, every
+interpreter that runner's wheels serve (scripts/release_matrix.py; all must be installed: run
+scripts/provision_interpreters.py --runner LABEL first); else every one this machine's wheels serve,
+where a missing kind is listed with its reason, one line each, never skipped silently.
+
+For each, a new virtual environment gets the test dependencies (dependency group "test" of
+pyproject.toml) and pyo3-showcase from WHEELHOUSE alone (no index, binary only), and the suite runs.
+Independent suites run side by side, --jobs at a time (default: one per core), each writing its
+output to LOG_DIR/<interpreter>.log; a terminal shows a live table (interpreter, step, pytest's
+progress, time), anything else one line per step; the end is a summary table, with the tail of the
+log of any suite that failed. A second pass under pytest-run-parallel (every test on 4 threads at
+once) runs where --parallel-threads says: "newest" (default: the newest GIL CPython and every
+free-threaded one, where shared state is really contended), "all" or "none".
 
 The property tests draw fresh examples on every run ("explore", the default: a failure is printed
 with its example and seed, and kept in the example database, PYO3_SHOWCASE_HYPOTHESIS_DB or
@@ -19,42 +25,83 @@ every platform ("release": what the release's gates use, so that a tag cannot fa
 chance). The interpreters that get the pytest-run-parallel pass also check that the release profile
 draws the same examples twice.
 
-Exit codes: 0 every run passed; 1 a test run failed; 2 no wheel in WHEELHOUSE installs on an
-interpreter; 3 no interpreter to test with, or a bad argument.
+Exit codes: 0 every run passed; 14 a test run failed, or no wheel installs on an interpreter
+(WheelTestError); 3 no interpreter to test with, or a bad argument.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from interpreters import CACHE_DIR, Interpreter, discover, missing_kinds
+from interpreters import Interpreter, discover, missing_kinds
+from project import CACHE_DIR, REPO, venv_python, venv_script
+from release_errors import UsageError, WheelTestError, run_main
+from release_matrix import matrix
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
 
-REPO = Path(__file__).resolve().parent.parent
-EXIT_TEST_FAILED, EXIT_NOT_INSTALLABLE, EXIT_USAGE = 1, 2, 3
+PYTEST_PROGRESS = re.compile(r"\[\s*(\d+)%\]")
+LOG_TAIL_LINES = 60  # shown for a failed suite
 
 
 @dataclass(frozen=True)
-class Outcome:
-    """What happened to one interpreter."""
+class SuiteOptions:
+    """How the suite runs on one interpreter."""
 
+    pytest_args: tuple[str, ...] = ()
+    parallel_threads: bool = False  # a second pass under pytest-run-parallel, and the release-profile check
+    hypothesis_profile: str = "explore"  # or "release": the same examples on every run
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One suite to run: an interpreter, the wheelhouse to install from, and how."""
+
+    name: str  # unique within a batch: the log file's name and the table's row
     interpreter: Interpreter
-    wheel: str  # the wheel file that was installed, or "" if none could be
-    status: str  # "passed", "failed" or "not installable"
-    seconds: float
+    wheelhouse: Path
+    options: SuiteOptions
 
 
-def run(
-    command: list[str], *, check: bool = False, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run a command, echoing it, with its output passing straight through."""
-    print("  $", " ".join(command), flush=True)
-    return subprocess.run(command, text=True, check=check, cwd=cwd, env=env)
+@dataclass
+class Outcome:
+    """What happened to one suite run (mutable while it runs, for the progress display)."""
+
+    run: SuiteRun
+    step: str = "waiting"  # waiting, creating the environment, testing, parallel pass, then the status
+    status: str = ""  # "passed", "failed" or "not installable" once finished
+    wheel: str = ""  # the wheel file that was installed, or "" if none could be
+    started: float = 0.0
+    seconds: float = 0.0
+    log: Path = field(default_factory=Path)
+
+    @property
+    def progress(self) -> str:
+        """Pytest's own progress, from the last "[ NN%]" in the log."""
+        try:
+            with self.log.open("rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+                found = PYTEST_PROGRESS.findall(log.read().decode(errors="replace"))
+        except OSError:
+            return ""
+        return f"{found[-1]}%" if found and not self.status else ""
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds so far (or in all, once finished)."""
+        return self.seconds or (time.monotonic() - self.started if self.started else 0.0)
 
 
 def installed_wheel(python: Path) -> str:
@@ -68,39 +115,131 @@ def installed_wheel(python: Path) -> str:
     return result.stdout.strip()
 
 
-def install_group(python: Path, group: str, *, binary_only: bool) -> bool:
-    """Install a dependency group of pyproject.toml into ``python``'s environment; True if it worked."""
-    command = ["uv", "pip", "install", "--quiet", "--python", str(python)]
-    command += ["--only-binary", ":all:"] if binary_only else []
-    return run([*command, "--group", f"{REPO / 'pyproject.toml'}:{group}"]).returncode == 0
+def logged(command: Sequence[str], log: Path, *, env: dict[str, str] | None = None) -> int:
+    """Run COMMAND in the repository, its output appended to LOG; its exit code."""
+    with log.open("a", encoding="utf-8") as output:
+        output.write(f"$ {' '.join(command)}\n")
+        output.flush()
+        completed = subprocess.run(
+            list(command), cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, check=False
+        )
+        return completed.returncode
 
 
-def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path) -> Path | None:
+def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path, log: Path) -> Path | None:
     """A fresh venv with the test tools and pyo3-showcase from the wheelhouse; None if no wheel fits."""
-    run(["uv", "venv", "--quiet", "--clear", "--python", str(interpreter.path), str(env_dir)], check=True)
-    python = env_dir / "bin" / "python"
+    if logged(["uv", "venv", "--quiet", "--clear", "--python", str(interpreter.path), str(env_dir)], log) != 0:
+        raise WheelTestError(f"uv could not create a virtual environment of {interpreter.path}: see {log}")
+    python = venv_python(env_dir)
+    install = ["uv", "pip", "install", "--quiet", "--python", str(python)]
     # Test tools may build from source (hypothesis ships only CPython wheels; uv caches the build).
-    if not install_group(python, "test", binary_only=False):
-        raise RuntimeError(f"could not install the test tools for {interpreter.tag}")
-    if not install_group(python, "numpy", binary_only=True):
-        print(f"  numpy: no wheel for {interpreter.tag}; the arrays tests will be skipped", flush=True)
-    installed = run(
-        [
-            "uv",
-            "pip",
-            "install",
-            "--quiet",
-            "--python",
-            str(python),
-            "--no-index",
-            "--only-binary",
-            ":all:",
-            "--find-links",
-            str(wheelhouse),
-            "pyo3-showcase",
-        ]
-    )
-    return python if installed.returncode == 0 else None
+    if logged([*install, "--group", "pyproject.toml:test"], log) != 0:
+        raise WheelTestError(f"could not install the test tools for {interpreter.tag}: see {log}")
+    if logged([*install, "--only-binary", ":all:", "--group", "pyproject.toml:numpy"], log) != 0:
+        with log.open("a", encoding="utf-8") as output:
+            output.write(f"numpy: no wheel for {interpreter.tag}; the arrays tests will be skipped\n")
+    from_wheelhouse = ["--no-index", "--only-binary", ":all:", "--find-links", str(wheelhouse), "pyo3-showcase"]
+    return python if logged([*install, *from_wheelhouse], log) == 0 else None
+
+
+def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
+    """Install into a fresh environment for the suite's interpreter and run the tests; never raises on failure."""
+    outcome.started = time.monotonic()
+    outcome.log.unlink(missing_ok=True)
+    interpreter, options = suite.interpreter, suite.options
+    outcome.step = "creating the environment"
+    env_dir = work_dir / suite.name
+    python = create_environment(interpreter, env_dir, suite.wheelhouse, outcome.log)
+    if python is None:
+        outcome.status = "not installable"
+    else:
+        outcome.wheel = installed_wheel(python)
+        # The venv's pytest program, not `python -m pytest`, so the working directory is not on sys.path.
+        pytest = [str(venv_script(env_dir, "pytest")), "-p", "no:cacheprovider"]
+        pytest += [f"--hypothesis-profile={options.hypothesis_profile}", *options.pytest_args]
+        env = {
+            **os.environ,
+            "PYO3_SHOWCASE_SOURCE": str(REPO),
+            "PYO3_SHOWCASE_HYPOTHESIS_DB": os.environ.get("PYO3_SHOWCASE_HYPOTHESIS_DB", str(CACHE_DIR / "hypothesis")),
+            "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "1" if options.parallel_threads else "0",
+        }
+        outcome.step = "testing"
+        passed = logged(pytest, outcome.log, env=env) == 0
+        if passed and options.parallel_threads:
+            outcome.step = "parallel pass"
+            once = {**env, "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "0"}  # checked in the first pass
+            passed = logged([*pytest, "-q", "--parallel-threads=4"], outcome.log, env=once) == 0
+        outcome.status = "passed" if passed else "failed"
+    outcome.seconds = time.monotonic() - outcome.started
+    outcome.step = outcome.status
+
+
+def progress_table(outcomes: list[Outcome]) -> Table:
+    """The live view: one row per suite."""
+    table = Table(box=None, pad_edge=False)
+    for column in ("suite", "version", "step", "pytest", "seconds"):
+        table.add_column(column, justify="right" if column == "seconds" else "left")
+    for outcome in outcomes:
+        style = {"passed": "green", "failed": "red", "not installable": "red"}.get(outcome.status, "")
+        version = outcome.run.interpreter.version
+        row = [outcome.run.name, version, outcome.step, outcome.progress, f"{outcome.elapsed:.0f}"]
+        table.add_row(*row, style=style)
+    return table
+
+
+@contextmanager
+def progress(console: Console, outcomes: list[Outcome]) -> Iterator[Callable[[Outcome, str], None]]:
+    """Show how the suites are doing: a live table on a terminal, else one line per step.
+
+    Yields the function each suite calls when it starts or ends.
+    """
+    lock = threading.Lock()
+
+    def line(outcome: Outcome, event: str) -> None:
+        with lock:
+            console.print(f"{outcome.run.name}: {event}", highlight=False)
+
+    if not console.is_terminal:
+        yield line
+        return
+    with Live(progress_table(outcomes), console=console, refresh_per_second=2) as live:
+        stop = threading.Event()
+
+        def refresh() -> None:
+            while not stop.wait(0.5):
+                live.update(progress_table(outcomes))
+
+        refresher = threading.Thread(target=refresh, daemon=True)
+        refresher.start()
+        try:
+            yield lambda outcome, event: None
+        finally:
+            stop.set()
+            refresher.join()
+            live.update(progress_table(outcomes))
+
+
+def run_suites(suites: list[SuiteRun], work_dir: Path, log_dir: Path, jobs: int) -> list[Outcome]:
+    """Run the suites, JOBS at a time, showing progress; every outcome, in the order given."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    outcomes = [Outcome(suite, log=log_dir / f"{suite.name}.log") for suite in suites]
+    console = Console(highlight=False)
+    console.print(f"{len(suites)} suite run(s), {jobs} at a time; logs in {log_dir}")
+    with progress(console, outcomes) as say:
+
+        def one(outcome: Outcome) -> None:
+            say(outcome, f"started ({outcome.run.interpreter.path})")
+            run_suite(outcome.run, work_dir, outcome)
+            say(outcome, f"{outcome.status} in {outcome.seconds:.1f} s")
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            list(pool.map(one, outcomes))
+    for outcome in outcomes:
+        if outcome.status != "passed":
+            tail = outcome.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
+            console.rule(f"{outcome.run.name} {outcome.status}: the end of {outcome.log}")
+            console.print("\n".join(tail), markup=False, highlight=False)
+    return outcomes
 
 
 def parallel_threads_wanted(interpreter: Interpreter, interpreters: list[Interpreter], where: str) -> bool:
@@ -111,65 +250,75 @@ def parallel_threads_wanted(interpreter: Interpreter, interpreters: list[Interpr
     return interpreter.free_threaded or interpreter == max(gil_cpythons, key=lambda i: i.minor, default=None)
 
 
-@dataclass(frozen=True)
-class SuiteOptions:
-    """How the suite runs on one interpreter."""
-
-    pytest_args: tuple[str, ...] = ()
-    parallel_threads: bool = False  # a second pass under pytest-run-parallel, and the release-profile check
-    hypothesis_profile: str = "explore"  # or "release": the same examples on every run
-
-
-def run_suite(interpreter: Interpreter, wheelhouse: Path, work_dir: Path, options: SuiteOptions) -> Outcome:
-    """Install into a fresh environment for ``interpreter`` and run the suite; never raises on failure."""
-    started = time.monotonic()
-    print(f"\n== {interpreter.tag} ({interpreter.version}, {interpreter.path})", flush=True)
-    python = create_environment(interpreter, work_dir / interpreter.tag, wheelhouse)
-    if python is None:
-        return Outcome(interpreter, "", "not installable", time.monotonic() - started)
-    wheel = installed_wheel(python)
-    # The venv's pytest script, not `python -m pytest`, so the working directory is not on sys.path.
-    pytest = [str(python.parent / "pytest"), "-p", "no:cacheprovider"]
-    pytest += [f"--hypothesis-profile={options.hypothesis_profile}", *options.pytest_args]
-    env = {
-        **os.environ,
-        "PYO3_SHOWCASE_SOURCE": str(REPO),
-        "PYO3_SHOWCASE_HYPOTHESIS_DB": os.environ.get("PYO3_SHOWCASE_HYPOTHESIS_DB", str(CACHE_DIR / "hypothesis")),
-        "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "1" if options.parallel_threads else "0",
-    }
-    passed = run(pytest, cwd=REPO, env=env).returncode == 0
-    if passed and options.parallel_threads:
-        once = {**env, "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "0"}  # checked in the first pass
-        passed = run([*pytest, "-q", "--parallel-threads=4"], cwd=REPO, env=once).returncode == 0
-    return Outcome(interpreter, wheel, "passed" if passed else "failed", time.monotonic() - started)
-
-
 def summary(outcomes: list[Outcome], missing: list[str]) -> str:
     """A table of interpreter, installed wheel, result and duration, then the missing kinds."""
     lines = [f"{'interpreter':12} {'version':8} {'result':15} {'seconds':>7}  wheel"]
     for outcome in outcomes:
-        i = outcome.interpreter
+        i = outcome.run.interpreter
         lines.append(f"{i.tag:12} {i.version:8} {outcome.status:15} {outcome.seconds:7.1f}  {outcome.wheel or '-'}")
     lines.extend(f"untested: {line}" for line in missing)
     return "\n".join(lines)
 
 
+def chosen_interpreters(requested: list[str], runner: str | None) -> tuple[list[Interpreter], list[str]]:
+    """The interpreters to test, and a line for each wanted kind that is missing (never silently)."""
+    data = matrix()
+    found = discover()
+    if requested:
+        if unknown := sorted(set(requested) - {i.tag for i in found}):
+            raise UsageError(f"not installed here: {', '.join(unknown)} (scripts/provision_interpreters.py)")
+        return [i for i in found if i.tag in requested], []
+    wanted = data.interpreters_for(data.tested_on(runner) if runner else data.selected(local_only=True))
+    chosen = [i for i in found if i.tag in {kind.tag for kind in wanted}]
+    missing = missing_kinds(found, wanted)
+    if runner and missing:
+        raise UsageError(
+            f"{runner} tests {', '.join(k.tag for k in wanted)}, but {'; '.join(missing)}: "
+            f"run scripts/provision_interpreters.py --runner {runner} first"
+        )
+    return chosen, missing
+
+
+def test_wheelhouse(args: argparse.Namespace, pytest_args: list[str]) -> None:
+    """Test the wheelhouse on each chosen interpreter and print a summary; WheelTestError if any failed."""
+    if not any(args.wheelhouse.glob("pyo3_showcase-*.whl")):
+        raise UsageError(f"no pyo3_showcase wheel in {args.wheelhouse}; build one first")
+    interpreters, missing = chosen_interpreters(args.python, args.runner)
+    if not interpreters:
+        raise UsageError("no supported Python interpreter found (scripts/provision_interpreters.py provides them)")
+    suites = [
+        SuiteRun(
+            i.tag,
+            i,
+            args.wheelhouse.resolve(),
+            SuiteOptions(
+                tuple(pytest_args),
+                parallel_threads_wanted(i, interpreters, args.parallel_threads),
+                args.hypothesis_profile,
+            ),
+        )
+        for i in interpreters
+    ]
+    outcomes = run_suites(suites, args.work_dir.resolve(), args.log_dir.resolve(), args.jobs)
+    print("\n" + summary(outcomes, missing))
+    if failed := [outcome.run.name for outcome in outcomes if outcome.status != "passed"]:
+        raise WheelTestError(f"the test suite did not pass on {', '.join(failed)}: see the log tails above")
+
+
 def main() -> int:
-    """Test the wheelhouse on each interpreter and print a summary; see the module docstring."""
+    """See the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("wheelhouse", type=Path, help="directory holding the wheels to test")
     parser.add_argument(
-        "--python",
-        action="append",
-        default=[],
-        metavar="TAG",
-        help="test only this interpreter kind (cp310, cp314t, pp311, ...); repeatable",
+        "--python", action="append", default=[], metavar="TAG", help="test only this interpreter kind; repeatable"
+    )
+    parser.add_argument("--runner", help="test what this GitHub runner of the release tests (wheels.toml)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="suites at a time (%(default)s)")
+    parser.add_argument(
+        "--work-dir", type=Path, default=REPO / "target" / "test-envs", help="where the environments go (%(default)s)"
     )
     parser.add_argument(
-        "--work-dir",
-        type=Path,
-        default=REPO / "target" / "test-envs",
-        help="where the per-interpreter environments are created (default: %(default)s)",
+        "--log-dir", type=Path, default=REPO / "target" / "test-logs", help="where each suite's log goes (%(default)s)"
     )
     parser.add_argument(
         "--parallel-threads",
@@ -187,39 +336,7 @@ def main() -> int:
     argv = sys.argv[1:]
     pytest_args = argv[argv.index("--") + 1 :] if "--" in argv else []
     args = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
-
-    if not any(args.wheelhouse.glob("pyo3_showcase-*.whl")):
-        print(f"error: no pyo3_showcase wheel in {args.wheelhouse}; build one first", file=sys.stderr)
-        return EXIT_USAGE
-    interpreters = discover()
-    missing = missing_kinds(interpreters)
-    if args.python:
-        unknown = set(args.python) - {i.tag for i in interpreters}
-        if unknown:
-            print(f"error: not installed here: {', '.join(sorted(unknown))}", file=sys.stderr)
-            return EXIT_USAGE
-        interpreters = [i for i in interpreters if i.tag in args.python]
-    if not interpreters:
-        print("error: no supported Python interpreter found (see scripts/interpreters.py)", file=sys.stderr)
-        return EXIT_USAGE
-
-    outcomes = [
-        run_suite(
-            i,
-            args.wheelhouse.resolve(),
-            args.work_dir,
-            SuiteOptions(
-                tuple(pytest_args),
-                parallel_threads_wanted(i, interpreters, args.parallel_threads),
-                args.hypothesis_profile,
-            ),
-        )
-        for i in interpreters
-    ]
-    print("\n" + summary(outcomes, missing))
-    if any(outcome.status == "not installable" for outcome in outcomes):
-        return EXIT_NOT_INSTALLABLE
-    return EXIT_TEST_FAILED if any(outcome.status == "failed" for outcome in outcomes) else 0
+    return run_main(lambda: test_wheelhouse(args, pytest_args))
 
 
 if __name__ == "__main__":

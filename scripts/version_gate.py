@@ -10,9 +10,11 @@ workspace member inherits. maturin reads it as a PEP 440 version, so this does t
 With --tag (or, without it, GITHUB_REF=refs/tags/...) the tag must be "v" followed by that
 version, compared as PEP 440 versions: v1.2.0rc1 and v1.2.0-rc.1 both match 1.2.0-rc.1; if the
 tag exists already, it must be on the checked-out commit. A pre-release (aN, bN, rcN, .devN) is
-reported as prerelease=true, which routes it to the test index. Without a tag only the version
-and the work tree are checked. The work tree must be clean: no modified, staged or untracked
-(and not ignored) file.
+reported as prerelease=true, which routes it to the test index. Without a tag only the version,
+the CHANGELOG and the work tree are checked. CHANGELOG.md must have a non-empty section for the
+version (scripts/changelog_section.py: the GitHub release's notes), so that nothing is built, let
+alone uploaded, for a release that would end without notes. The work tree must be clean: no
+modified, staged or untracked (and not ignored) file.
 
 Prints version=<python version> and prerelease=<true|false>, and appends both lines to
 $GITHUB_OUTPUT when that is set.
@@ -26,15 +28,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from changelog_section import section
 from packaging.version import InvalidVersion, Version
-from release_errors import UsageError, VersionGateError, exit_code_of
+from project import REPO, run_tool
+from release_errors import VersionGateError, run_main
 
-REPO = Path(__file__).resolve().parent.parent
 TAG_PREFIX = "v"
 # Enough of `git status` to find the culprits, short enough to stay one line.
 DIRTY_PATHS_SHOWN = 5
@@ -49,21 +51,13 @@ class ReleaseVersion:
     tag: str | None  # the git tag being released, if any
 
 
-def run_tool(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run COMMAND in CWD, capturing its output; a missing program is a UsageError."""
-    try:
-        return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
-    except FileNotFoundError as error:
-        raise UsageError(f"{command[0]} is not installed or not on PATH: install it and re-run") from error
-
-
 def cargo_version(repo: Path) -> str:
     """The semver version of the workspace's packages, as cargo resolves it."""
     manifest = repo / "Cargo.toml"
     if not manifest.is_file():
         raise VersionGateError(f"{manifest} does not exist: run the gate from the project root or pass --repo")
     command = ["cargo", "metadata", "--no-deps", "--format-version", "1", "--offline", "--manifest-path", str(manifest)]
-    result = run_tool(command, repo)
+    result = run_tool(command, cwd=repo)
     if result.returncode != 0:
         reason = next((line for line in result.stderr.splitlines() if line.strip()), "no output")
         raise VersionGateError(f"cargo cannot read {manifest} ({reason.strip()}): fix the manifest")
@@ -117,10 +111,10 @@ def check_tag(tag: str, version: Version) -> None:
 
 def check_tag_commit(repo: Path, tag: str) -> None:
     """If TAG already exists at REPO, it names the commit being released (HEAD)."""
-    tagged = run_tool(["git", "rev-parse", "--quiet", "--verify", f"refs/tags/{tag}^{{commit}}"], repo)
+    tagged = run_tool(["git", "rev-parse", "--quiet", "--verify", f"refs/tags/{tag}^{{commit}}"], cwd=repo)
     if tagged.returncode != 0:
         return  # not tagged yet: a rehearsal before pushing the tag
-    head = run_tool(["git", "rev-parse", "--verify", "HEAD"], repo)
+    head = run_tool(["git", "rev-parse", "--verify", "HEAD"], cwd=repo)
     if tagged.stdout.strip() != head.stdout.strip():
         raise VersionGateError(
             f"tag {tag} is on commit {tagged.stdout.strip()[:12]}, not on the checked-out "
@@ -128,9 +122,19 @@ def check_tag_commit(repo: Path, tag: str) -> None:
         )
 
 
+def check_changelog(repo: Path, version: str) -> None:
+    """CHANGELOG.md at REPO has a non-empty section for VERSION (VersionGateError says what to add)."""
+    changelog = repo / "CHANGELOG.md"
+    try:
+        text = changelog.read_text(encoding="utf-8")
+    except OSError as error:
+        raise VersionGateError(f"cannot read {changelog}: {error.strerror}; a release needs its notes") from error
+    section(text, version)
+
+
 def check_clean(repo: Path) -> None:
     """The work tree at REPO has no modified, staged or untracked (not ignored) file."""
-    result = run_tool(["git", "status", "--porcelain", "--untracked-files=normal"], repo)
+    result = run_tool(["git", "status", "--porcelain", "--untracked-files=normal"], cwd=repo)
     if result.returncode != 0:
         raise VersionGateError(f"{repo} is not a git work tree ({result.stderr.strip()}): release from a clone")
     dirty = [line.strip() for line in result.stdout.splitlines() if line.strip()]
@@ -152,6 +156,7 @@ def check_release(repo: Path, tag: str | None) -> ReleaseVersion:
     if tag is not None:
         check_tag(tag, version)
         check_tag_commit(repo, tag)
+    check_changelog(repo, str(version))
     check_clean(repo)
     return ReleaseVersion(str(version), version.is_prerelease, tag)
 
@@ -171,7 +176,7 @@ def main() -> int:
     parser.add_argument("--repo", type=Path, default=REPO, help="project root (default: %(default)s)")
     parser.add_argument("--tag", help="the tag being released, e.g. v1.2.0 (default: from GITHUB_REF)")
     args = parser.parse_args()
-    return exit_code_of(lambda: write_outputs(check_release(args.repo.resolve(), args.tag or tag_from_environment())))
+    return run_main(lambda: write_outputs(check_release(args.repo.resolve(), args.tag or tag_from_environment())))
 
 
 if __name__ == "__main__":

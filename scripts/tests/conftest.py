@@ -1,8 +1,7 @@
 """Fixtures for the release-pipeline tests.
 
 The pipeline scripts import their siblings by plain name, as they do when run; this makes that
-work here too. Tests run with the "release" dependency group installed (maturin, ziglang, twine,
-auditwheel, abi3audit, check-wheel-contents, pypiserver).
+work here too. Tests run with the "pipeline" dependency group installed (pyproject.toml).
 """
 
 from __future__ import annotations
@@ -17,12 +16,43 @@ SCRIPTS = Path(__file__).resolve().parent.parent
 REPO = SCRIPTS.parent
 sys.path.insert(0, str(SCRIPTS))
 
+from build_wheels import maturin_interpreter  # noqa: E402 - importable only once scripts/ is on sys.path
+from interpreters import discover  # noqa: E402
+from release_matrix import matrix  # noqa: E402
+
 
 @pytest.fixture(scope="session")
-def abi3_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real manylinux_2_28 abi3 wheel of this project, built once per session (cargo caches it)."""
+def release_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A real manylinux_2_28 wheel of every kind this machine builds, by kind, built once per session.
+
+    Built as the release builds them (zig) and with the same cargo target directories as the test
+    command's other sessions (REPO/target/wheels-KIND-manylinux_2_28), so a warm run compiles nothing.
+    A kind that cannot be built here exactly (PyPy without a PyPy) is left out.
+    """
     out = tmp_path_factory.mktemp("wheelhouse")
-    command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--abi", "abi3", "--zig", "--out", str(out)]
-    subprocess.run(command, check=True, capture_output=True)
-    (wheel,) = out.glob("pyo3_showcase-*-cp310-abi3-*.whl")
-    return wheel
+    interpreters = discover()
+    data = matrix()
+    kinds = [
+        kind.name
+        for kind in data.kinds_of(data.selected(local_only=True))
+        if maturin_interpreter(kind, interpreters)[0] is not None
+    ]
+    command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--zig", "--out", str(out)]
+    subprocess.run([*command, *(f"--abi={kind}" for kind in kinds)], check=True, capture_output=True)
+    wheels = {}
+    for path in out.glob("pyo3_showcase-*.whl"):
+        python, abi = path.name.split("-")[2:4]
+        # A PyPy wheel's ABI tag is that of the PyPy that built it (build_wheels.py checks it).
+        (kind,) = [
+            k
+            for k in kinds
+            if data.wheels[k].python == python and (data.wheels[k].is_pypy or data.wheels[k].abi == abi)
+        ]
+        wheels[kind] = path
+    return wheels
+
+
+@pytest.fixture(scope="session")
+def abi3_wheel(release_wheels: dict[str, Path]) -> Path:
+    """The abi3 wheel of release_wheels."""
+    return release_wheels["abi3"]

@@ -15,10 +15,9 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
-from audit_wheels import AuditReport, abi3_problems, audit
+from audit_wheels import AuditReport, audit
 from release_errors import AuditError
 
 AUDIT_SCRIPT = Path(__file__).resolve().parent.parent / "audit_wheels.py"
@@ -134,29 +133,3 @@ def test_the_command_line_prints_a_line_per_file_and_exits_with_the_audit_code(
     ]
     assert result.stderr.startswith("error: corrupted file: ")
     assert len(result.stderr.splitlines()) == 1
-
-
-def abi3audit_report(symbols: list[str], future: dict[str, Any] | None = None) -> dict[str, Any]:
-    """abi3audit --report's JSON for one wheel with one extension, as abi3audit 0.0.26 writes it."""
-    result = {
-        "is_abi3": not symbols,
-        "is_abi3_baseline_compatible": True,
-        "baseline": "3.15",
-        "computed": "3.15",
-        "non_abi3_symbols": symbols,
-        "future_abi3_objects": future or {},
-    }
-    wheel = [{"name": "_native.abi3t-x86_64-linux-gnu.so", "result": result}]
-    return {"specs": {"pyo3_showcase.whl": {"kind": "wheel", "wheel": wheel}}}
-
-
-def test_abi3audit_allows_only_the_pep_793_export_hook() -> None:
-    """Only PyModExport_<name> is let through from abi3audit's non-stable-ABI symbols."""
-    # What abi3audit 0.0.26 reports for the real cp315-abi3.abi3t wheel PyO3 0.30 builds.
-    hooks = ["PyModExport__native", "PyModExport_pyo3_async_runtimes"]
-    assert abi3_problems(abi3audit_report(hooks)) == (1, [])
-    audited, problems = abi3_problems(abi3audit_report([*hooks, "_PyObject_GC_Malloc"]))
-    assert (audited, problems) == (1, ["_native.abi3t-x86_64-linux-gnu.so uses non-stable-ABI _PyObject_GC_Malloc"])
-    assert abi3_problems(abi3audit_report([], {"PyType_GetBaseByToken": "3.16"}))[1] == [
-        "_native.abi3t-x86_64-linux-gnu.so uses PyType_GetBaseByToken, newer than abi3 3.15"
-    ]

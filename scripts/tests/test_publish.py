@@ -13,21 +13,14 @@ import sys
 import threading
 import zipfile
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from publish import (
-    Distribution,
-    EmbeddedIndex,
-    Reply,
-    distributions,
-    file_sha256,
-    listed_files,
-    open_target,
-    project_files,
-    publish_files,
-    simple_url_for,
-)
+from embedded_index import EmbeddedIndex
+from project import file_sha256
+from publish import Distribution, distributions, open_target, publish_files
+from simple_index import project_files, simple_url_for
 
 SCRIPT = Path(__file__).resolve().parent.parent / "publish.py"
 REPO = SCRIPT.parent.parent
@@ -262,7 +255,7 @@ def test_an_interrupted_upload_leaves_no_truncated_file(dists: list[Distribution
     index = EmbeddedIndex(tmp_path)  # not started: discarding looks at the storage only
     (tmp_path / wheel.name).write_bytes(wheel.path.read_bytes()[:1000])  # cut off mid-write
     shutil.copy2(sdist.path, tmp_path)  # landed whole
-    index.discard_partial_uploads(dists)
+    index.discard_partial_uploads({dist.name: dist.sha256 for dist in dists})
     assert stored(tmp_path) == hashes([sdist])
 
 
@@ -280,32 +273,40 @@ def test_simple_url_for(upload_url: str, simple_url: str) -> None:
     assert simple_url_for(upload_url) == simple_url
 
 
-def test_listed_files_reads_pep_503_html() -> None:
-    """Links resolve against the page; only a sha256 fragment counts as a hash."""
-    html = (
-        b'<html><body><a href="../../packages/p-1.0.tar.gz#sha256=AB12">p-1.0.tar.gz</a>'
-        b'<a href="/files/p-1.0-py3-none-any.whl#md5=ff">p-1.0-py3-none-any.whl</a></body></html>'
-    )
-    listed = listed_files(Reply(200, "text/html", html, "http://127.0.0.1:1/simple/p/"))
-    assert {name: (f.url, f.sha256) for name, f in listed.items()} == {
-        "p-1.0.tar.gz": ("http://127.0.0.1:1/packages/p-1.0.tar.gz", "ab12"),
-        "p-1.0-py3-none-any.whl": ("http://127.0.0.1:1/files/p-1.0-py3-none-any.whl", None),
-    }
+class SimpleJsonPage(BaseHTTPRequestHandler):
+    """A PEP 691 index of one project, p, holding one file."""
+
+    def do_GET(self) -> None:
+        body = b'{"meta": {"api-version": "1.1"}, "name": "p", "files": [{"filename": "p-1.0.tar.gz", '
+        body += b'"url": "../../files/p-1.0.tar.gz", "hashes": {"sha256": "ab12"}}]}'
+        found = self.path == "/simple/p/"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "application/vnd.pypi.simple.v1+json")
+        self.end_headers()
+        self.wfile.write(body if found else b"")
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
 
 
-def test_listed_files_reads_pep_691_json() -> None:
-    """The JSON form gives names, URLs and hashes directly."""
-    body = b'{"meta": {"api-version": "1.1"}, "name": "p", "files": [{"filename": "p-1.0.tar.gz", '
-    body += b'"url": "https://files.example.org/p-1.0.tar.gz", "hashes": {"sha256": "ab12"}}]}'
-    listed = listed_files(Reply(200, "application/vnd.pypi.simple.v1+json", body, "https://example.org/simple/p/"))
+def test_project_files_reads_a_pep_691_json_index() -> None:
+    """pypiserver answers in HTML (the tests above); a JSON index is read alike, URLs resolved."""
+    with ThreadingHTTPServer(("127.0.0.1", 0), SimpleJsonPage) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            root = f"http://127.0.0.1:{server.server_address[1]}/simple/"
+            listed = project_files(root, "p")
+            assert project_files(root, "unknown") == {}
+        finally:
+            server.shutdown()
     assert {name: (f.url, f.sha256) for name, f in listed.items()} == {
-        "p-1.0.tar.gz": ("https://files.example.org/p-1.0.tar.gz", "ab12")
+        "p-1.0.tar.gz": (f"http://127.0.0.1:{server.server_address[1]}/files/p-1.0.tar.gz", "ab12")
     }
 
 
 def pypirc_for(index: EmbeddedIndex, home: Path) -> dict[str, str]:
     """An environment whose ~/.pypirc names INDEX "local", as a real index is named."""
-    password = index.target.twine_env["TWINE_PASSWORD"]
+    password = index.twine_settings["TWINE_PASSWORD"]
     pypirc = f"[distutils]\nindex-servers = local\n\n[local]\nrepository = {index.url}\n"
     (home / ".pypirc").write_text(f"{pypirc}username = {index.user}\npassword = {password}\n")
     return environment(HOME=str(home))

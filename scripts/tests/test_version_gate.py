@@ -61,9 +61,15 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(command, cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-def make_repo(path: Path, version: str) -> Path:
-    """A committed, clean git repository at PATH whose workspace version is VERSION."""
+def make_repo(path: Path, version: str, changelog: str | None = None) -> Path:
+    """A committed, clean git repository at PATH whose workspace version is VERSION.
+
+    Its CHANGELOG.md has a section for VERSION, spelled as Cargo.toml spells it, unless CHANGELOG is given.
+    """
     (path / "crate" / "src").mkdir(parents=True)
+    if changelog is None:
+        changelog = f"# Changelog\n\n## [Unreleased]\n\n## [{version}] - 2026-12-01\n- what changed\n"
+    (path / "CHANGELOG.md").write_text(changelog)
     (path / "Cargo.toml").write_text(WORKSPACE.format(version=version))
     (path / "crate" / "Cargo.toml").write_text(CRATE)
     (path / "crate" / "src" / "main.rs").write_text("fn main() {}\n")
@@ -106,6 +112,29 @@ def test_a_version_python_cannot_read_is_refused(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", "1.2.0-foo.1")
     with pytest.raises(VersionGateError, match=r"1\.2\.0-foo\.1 is not a Python version: use .*1\.2\.0-rc\.1"):
         read_version(repo)
+
+
+@pytest.mark.parametrize(
+    ("changelog", "refusal"),
+    [
+        ("# Changelog\n\n## [Unreleased]\n- a feature\n", r"CHANGELOG\.md has no '## \[1\.2\.0\]' section"),
+        ("# Changelog\n\n## [1.2.0]\n\n## [1.1.0]\n- older\n", r"section of 1\.2\.0 is empty"),
+        ("# Changelog\n\n## [1.2.0rc1]\n- not this one\n", r"no '## \[1\.2\.0\]' section"),
+    ],
+    ids=["no section", "empty section", "only a pre-release's section"],
+)
+def test_a_version_without_changelog_notes_is_refused(tmp_path: Path, changelog: str, refusal: str) -> None:
+    """The GitHub release's notes are this section: without it, nothing may be built, let alone uploaded."""
+    repo = make_repo(tmp_path / "repo", "1.2.0", changelog)
+    with pytest.raises(VersionGateError, match=refusal):
+        check_release(repo, "v1.2.0")
+
+
+@pytest.mark.parametrize("heading", ["1.2.0-rc.1", "1.2.0rc1", "1.2.0-rc1"])
+def test_a_prerelease_section_may_be_spelled_either_way(tmp_path: Path, heading: str) -> None:
+    """Cargo's 1.2.0-rc.1, Python's 1.2.0rc1: one version, so one section, whichever way it is written."""
+    repo = make_repo(tmp_path / "repo", "1.2.0-rc.1", f"## [{heading}]\n- a candidate\n")
+    assert check_release(repo, "v1.2.0rc1").version == "1.2.0rc1"
 
 
 def test_equal_tag_is_accepted(repo: Path) -> None:

@@ -1,0 +1,76 @@
+"""Cached minimal Debian root filesystems, made with debootstrap from Debian's own archive.
+
+Used for the interpreters provided offline (scripts/provision_interpreters.py) and for the base of
+the substitute manylinux image (scripts/substitute_image.py). A root filesystem is built once into
+CACHE_DIR/<name>, in a .partial directory renamed when complete, and reused while it holds every
+package asked for. debootstrap needs root, and patchelf is needed to run its programs on the host.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from project import CACHE_DIR, last_line, run_tool
+
+COMPLETE = ".pyo3-showcase-complete"  # lists the packages a finished root filesystem holds
+# debootstrap's complaint about packages the suite does not have: "Couldn't find these debs: a b".
+MISSING_DEBS = re.compile(r"Couldn't find these debs: (.+)")
+
+
+@dataclass(frozen=True)
+class RootFilesystem:
+    """What building a root filesystem gave: the tree, or why not."""
+
+    path: Path | None  # None if it could not be built
+    absent: frozenset[str]  # packages the suite does not have (left out)
+    failure: str = ""  # debootstrap's last line, if it failed for another reason
+
+
+def missing_tools(tools: Iterable[str] = ("debootstrap", "patchelf")) -> str | None:
+    """What this machine lacks to build (and use) a root filesystem, as the command that provides it."""
+    if missing := [tool for tool in tools if shutil.which(tool) is None]:
+        return f"apt-get install {' '.join(missing)}"
+    if os.geteuid() != 0:
+        return "run as root (debootstrap needs root)"
+    return None
+
+
+def build(name: str, suite: str, packages: Iterable[str]) -> RootFilesystem:
+    """CACHE_DIR/NAME: a minbase root filesystem of SUITE holding those of PACKAGES the suite has.
+
+    Packages the suite lacks are left out and reported (debootstrap names them); any other failure
+    leaves nothing behind. No mirror argument: debootstrap uses Debian's default archive, as it would
+    for any user.
+    """
+    root = CACHE_DIR / name
+    packages = sorted(set(packages))
+    complete = root / COMPLETE
+    if complete.exists() and set(packages) <= set(complete.read_text().split()):
+        return RootFilesystem(root, frozenset())
+    partial = root.with_name(root.name + ".partial")
+    absent: set[str] = set()
+    wanted = packages
+    failure = "nothing to install"
+    while wanted:
+        shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted or failed run
+        print(f"{name}: debootstrap {suite} with {','.join(wanted)} (about a minute) ...", flush=True)
+        include = f"--include={','.join(wanted)}"
+        result = run_tool(["debootstrap", "--variant=minbase", include, suite, str(partial)])
+        if result.returncode == 0:
+            shutil.rmtree(root, ignore_errors=True)
+            partial.rename(root)
+            complete.write_text("\n".join(wanted) + "\n")
+            return RootFilesystem(root, frozenset(absent))
+        unknown = MISSING_DEBS.search(result.stdout + result.stderr)
+        failure = last_line(result.stdout + result.stderr)
+        if unknown is None:
+            break
+        absent |= set(unknown[1].split())  # try again without what the suite lacks
+        wanted = [package for package in packages if package not in absent]
+    shutil.rmtree(partial, ignore_errors=True)
+    return RootFilesystem(None, frozenset(absent), failure)
