@@ -10,7 +10,9 @@ pinned in pyproject.toml's [dependency-groups] (nox itself in the header above, 
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from pathlib import Path
 
 import nox
@@ -21,6 +23,9 @@ nox.options.sessions = ["lint", "rust", "tests", "pipeline"]
 nox.options.error_on_missing_interpreters = True
 
 REPO = Path(__file__).resolve().parent
+sys.path.insert(0, str(REPO / "scripts"))  # project.py: standard library only, so usable before any install
+from project import BUILD_CACHE  # noqa: E402
+
 PYPROJECT = nox.project.load_toml(REPO / "pyproject.toml")
 # What each session installs: dependency groups of pyproject.toml. scripts/tests/test_dependency_groups.py
 # resolves each, from binaries alone, for every runner platform a workflow runs that session on.
@@ -35,6 +40,15 @@ SESSION_GROUPS: dict[str, tuple[str, ...]] = {
 }
 
 
+def cargo_target(name: str) -> str:
+    """Where cargo keeps the output of a check or test (CARGO_TARGET_DIR, if set, wins).
+
+    Shared by every clone, so that a fresh clone finds the dependencies compiled. The wheel builds
+    have theirs in scripts/project.py's shared build directories.
+    """
+    return os.environ.get("CARGO_TARGET_DIR") or str(BUILD_CACHE / name)
+
+
 def install_groups(session: nox.Session) -> None:
     """Install what this session runs (SESSION_GROUPS)."""
     if groups := SESSION_GROUPS[session.name]:
@@ -47,12 +61,17 @@ TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
 FREE_THREADED_CONFIG = REPO / "crate" / "pyo3-configs" / "cp314t.txt"
 
 
-def build_test_wheels(session: nox.Session, *abis: str) -> None:
-    """Build release wheels into a clean test wheelhouse (cargo's cache keeps re-runs fast)."""
+def build_test_wheels(session: nox.Session, *kinds: str) -> None:
+    """Build release wheels from this checkout's sdist into a clean test wheelhouse.
+
+    The sdist is unpacked in the build directory every clone shares (scripts/project.py), linked with
+    zig as the release links them: the pipeline tests and the main job build in that same tree, so
+    each wheel is compiled once, and a fresh clone of unchanged sources compiles nothing.
+    """
     shutil.rmtree(TEST_WHEELHOUSE, ignore_errors=True)
-    # Linked with zig as the release links them: the same cargo caches as the pipeline tests' wheels.
-    arguments = ["--zig", "--out", str(TEST_WHEELHOUSE), *(f"--abi={abi}" for abi in abis)]
-    session.run("python", "scripts/build_wheels.py", *arguments)
+    choice = [f"--abi={kind}" for kind in kinds] or ["--testable"]
+    arguments = ["--zig", "--out", str(REPO / "target" / "dist-test"), "--wheel-out", str(TEST_WHEELHOUSE), *choice]
+    session.run("python", "scripts/build_sdist.py", *arguments)
 
 
 @nox.session
@@ -62,18 +81,10 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("cargo", "fmt", "--all", "--check", external=True)
-    session.run("cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings", external=True)
-    session.run(
-        "cargo",
-        "clippy",
-        "--locked",
-        "--lib",
-        "--",
-        "-D",
-        "warnings",
-        external=True,
-        env={"PYO3_CONFIG_FILE": str(FREE_THREADED_CONFIG), "CARGO_TARGET_DIR": str(REPO / "target" / "cp314t")},
-    )
+    clippy = ["cargo", "clippy", "--locked", "--all-targets", "--", "-D", "warnings"]
+    session.run(*clippy, external=True, env={"CARGO_TARGET_DIR": cargo_target("check")})
+    free_threaded = {"PYO3_CONFIG_FILE": str(FREE_THREADED_CONFIG), "CARGO_TARGET_DIR": cargo_target("check-cp314t")}
+    session.run("cargo", "clippy", "--locked", "--lib", "--", "-D", "warnings", external=True, env=free_threaded)
     build_test_wheels(session, "abi3")
     session.install("--no-index", "--find-links", str(TEST_WHEELHOUSE), "pyo3-showcase")
     session.run("mypy")  # python/, tests/, benchmarks/ (pyproject.toml)
@@ -91,7 +102,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def rust(session: nox.Session) -> None:
     """The pure-Rust unit tests."""
-    session.run("cargo", "test", "--locked", external=True)
+    session.run("cargo", "test", "--locked", external=True, env={"CARGO_TARGET_DIR": cargo_target("check")})
 
 
 @nox.session

@@ -1,7 +1,7 @@
 """Release stage 2: build the sdist, prove it holds exactly what it should, and that it builds.
 
-Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--unpack-to DIR] [--wheel-out DIR]
-                                     [--zig] [--no-wheel]
+Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--build-name NAME] [--wheel-out DIR]
+                                     [--abi KIND]... [--testable] [--zig] [--no-wheel]
 
 Builds the sdist with `maturin sdist` into --out (default REPO/target/dist), with
 SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit always gives the
@@ -11,11 +11,13 @@ the test suite under tests/ that git tracks, and PKG-INFO and crate/README.md (m
 both), and nothing else: no scripts, benchmarks, workflows, examples or build output. Fix a difference in
 pyproject.toml's [tool.maturin] include/exclude, or here if the new file is meant to ship.
 
-Then unpacks it into --unpack-to (default REPO/target/sdist-build) and builds the abi3 wheel from
-the unpacked sources with scripts/build_wheels.py (so `cargo --locked`) into --wheel-out (default
-UNPACK_TO/wheelhouse), proving the sdist builds; the release builds every wheel from that same
-unpacked tree. The unpacked tree keeps its cargo target directory between runs, so a re-run
-compiles only this crate, not its dependencies.
+Then unpacks it into the shared build directory NAME (CACHE_DIR/build/NAME, default "checkout":
+see project.shared_build) and builds wheels from the unpacked sources with scripts/build_wheels.py
+(so `cargo --locked`) into --wheel-out (default REPO/target/sdist-wheelhouse): the abi3 wheel,
+or the kinds named with --abi, or with --testable every kind of this machine that an installed
+interpreter can test. That proves the sdist builds; the release builds every wheel from such a
+tree too. The unpacked tree keeps its cargo target directories between runs, and every clone of
+the project shares it, so an unchanged source compiles nothing and a changed one only this crate.
 
 Exit codes: 0 the sdist is right and builds; 11 it is not, or does not build; 3 bad arguments
 or a missing tool.
@@ -30,9 +32,9 @@ import sys
 import tarfile
 from pathlib import Path, PurePosixPath
 
-from build_wheels import BuildSettings, build, source_date_epoch
+from build_wheels import BuildSettings, build, default_kinds, source_date_epoch
 from interpreters import discover
-from project import REPO, file_sha256, last_line, run_tool
+from project import REPO, file_sha256, last_line, run_tool, shared_build
 from release_errors import SdistError, UsageError, run_main
 from release_matrix import matrix
 
@@ -163,31 +165,37 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
     return tree
 
 
-def build_wheel_from(tree: Path, wheel_out: Path, zig: bool) -> Path:
-    """Build the abi3 wheel from the unpacked sdist at TREE with cargo --locked; return it."""
-    result = build(matrix().wheels["abi3"], discover(), BuildSettings(tree, wheel_out.resolve(), "release", zig))
-    if result.wheel is None:
-        raise SdistError(f"the sdist does not build ({result.note}): fix the sdist contents or Cargo.lock")
-    return result.wheel
+def build_wheels_from(tree: Path, wheel_out: Path, kinds: list[str], zig: bool) -> list[Path]:
+    """Build the KINDS of wheel from the unpacked sdist at TREE with cargo --locked; return them."""
+    settings = BuildSettings(tree, wheel_out.resolve(), "release", zig)
+    interpreters = discover()
+    wheels = []
+    for kind in kinds:
+        result = build(matrix().wheels[kind], interpreters, settings)
+        if result.wheel is None:
+            raise SdistError(f"the sdist does not build its {kind} wheel ({result.note}): fix the sdist or Cargo.lock")
+        wheels.append(result.wheel)
+    return wheels
 
 
 def run(args: argparse.Namespace) -> None:
     """Build, check, unpack and (unless --no-wheel) build from the sdist, a line per step."""
     repo = args.repo.resolve()
     out = args.out or repo / "target" / "dist"
-    unpack_to = args.unpack_to or repo / "target" / "sdist-build"
-    wheel_out = args.wheel_out or unpack_to / "wheelhouse"
+    wheel_out = args.wheel_out or repo / "target" / "sdist-wheelhouse"
     if not (repo / "pyproject.toml").is_file():
         raise UsageError(f"{repo} has no pyproject.toml: pass the project root as --repo")
     sdist = build_sdist(repo, out)
     print(f"sdist     {sdist}  sha256={file_sha256(sdist)}")
     check_sdist_contents(sdist, repo)
     print(f"contents  {len(expected_contents(repo))} files, exactly those expected")
-    tree = unpack_sdist(sdist, unpack_to.resolve())
-    print(f"unpacked  {tree}")
-    if not args.no_wheel:
-        wheel = build_wheel_from(tree, wheel_out, args.zig)
-        print(f"wheel     {wheel}  sha256={file_sha256(wheel)}  (built from the sdist with cargo --locked)")
+    kinds = list(dict.fromkeys([*(default_kinds(discover()) if args.testable else []), *(args.abi or [])]))
+    with shared_build(args.build_name) as directory:
+        tree = unpack_sdist(sdist, directory)
+        print(f"unpacked  {tree}")
+        if not args.no_wheel:
+            for wheel in build_wheels_from(tree, wheel_out, kinds or ["abi3"], args.zig):
+                print(f"wheel     {wheel}  sha256={file_sha256(wheel)}  (built from the sdist with cargo --locked)")
 
 
 def main() -> int:
@@ -195,9 +203,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repo", type=Path, default=REPO, help="project root (default: %(default)s)")
     parser.add_argument("--out", type=Path, help="sdist output directory (default: REPO/target/dist)")
-    parser.add_argument("--unpack-to", type=Path, help="where to unpack it (default: REPO/target/sdist-build)")
-    parser.add_argument("--wheel-out", type=Path, help="where the wheel goes (default: UNPACK_TO/wheelhouse)")
-    parser.add_argument("--zig", action="store_true", help="link the wheel for manylinux_2_28 with zig")
+    parser.add_argument("--build-name", default="checkout", help="shared build directory to unpack it in (%(default)s)")
+    parser.add_argument("--wheel-out", type=Path, help="where wheels go (default: REPO/target/sdist-wheelhouse)")
+    parser.add_argument("--abi", action="append", choices=list(matrix().wheels), help="wheel kind to build; repeatable")
+    parser.add_argument("--testable", action="store_true", help="also every kind an installed interpreter tests")
+    parser.add_argument("--zig", action="store_true", help="link the wheels for manylinux_2_28 with zig")
     parser.add_argument("--no-wheel", action="store_true", help="check the contents only; build no wheel")
     args = parser.parse_args()
     return run_main(lambda: run(args))

@@ -4,7 +4,8 @@
 - venv_python / venv_script: a virtual environment's interpreter or script, on any OS;
 - run_tool / run_module: run a program, capturing its output, with one line if it is missing;
 - last_line: the line of a tool's output that says what went wrong;
-- file_sha256.
+- file_sha256;
+- shared_build: a build directory outside the checkout that every clone shares, one user at a time.
 Standard library only.
 """
 
@@ -16,14 +17,22 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # Windows: its runners build one thing at a time, so nothing waits
+    fcntl = None  # type: ignore[assignment]
 
 from release_errors import UsageError
 
 REPO = Path(__file__).resolve().parent.parent
 # Everything the project provisions or caches lives here, outside the repository.
 CACHE_DIR = Path(os.environ.get("PYO3_SHOWCASE_CACHE") or Path.home() / ".cache" / "pyo3-showcase")
+# Cargo's output for the trees built from sdists: a fresh clone finds its dependencies compiled.
+BUILD_CACHE = CACHE_DIR / "build"
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -87,3 +96,19 @@ def file_sha256(path: Path) -> str:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+@contextmanager
+def shared_build(name: str) -> Iterator[Path]:
+    """BUILD_CACHE/NAME, held by this process alone until the block ends (another run waits).
+
+    Builds of unpacked sdists happen there rather than in a checkout's target/, so that every
+    clone of the project reuses cargo's compiled dependencies: the tree's path, which rustc's
+    --remap-path-prefix and cargo's fingerprints contain, stays the same.
+    """
+    directory = BUILD_CACHE / name
+    directory.mkdir(parents=True, exist_ok=True)
+    with (BUILD_CACHE / f"{name}.lock").open("w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield directory

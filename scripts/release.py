@@ -50,7 +50,7 @@ import test_wheels
 import version_gate
 from interpreters import discover, missing_kinds
 from preflight import Readiness, preflight
-from project import REPO
+from project import REPO, shared_build
 from release_errors import WheelBuildError, WheelTestError, run_main
 from release_matrix import claims, matrix
 from release_report import Cell, Report, stage
@@ -197,8 +197,6 @@ def run(args: argparse.Namespace, report: Report) -> None:
     console = Console(highlight=False)
     out: Path = args.out.resolve()
     staging = out / "work" / "staging"
-    # Only the staging area starts empty: the unpacked sdist keeps its cargo target directories,
-    # so a re-run without source changes compiles nothing (unpack_sdist refreshes the sources).
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     # A branch (refs/heads/...) is no tag: only refs/tags/... is, as for the version gate itself.
@@ -212,13 +210,16 @@ def run(args: argparse.Namespace, report: Report) -> None:
         report.version = release.version
         prerelease = " (pre-release)" if release.prerelease else ""
         record.detail = f"{release.version}{prerelease}" + (f", tag {tag}" if tag else ", no tag")
-    with stage(report, "sdist") as record:
-        sdist = build_sdist.build_sdist(REPO, staging)
-        build_sdist.check_sdist_contents(sdist)
-        source = build_sdist.unpack_sdist(sdist, out / "work" / "sdist")
-        record.detail = sdist.name
-    with stage(report, "wheels"):
-        wheels, unbuildable = build_all_wheels(source, staging, report, console)
+    # The sdist is unpacked and built in the build directory every clone shares (one run at a time),
+    # so that a fresh clone finds cargo's compiled dependencies, and an unchanged source compiles nothing.
+    with shared_build("checkout") as build_directory:
+        with stage(report, "sdist") as record:
+            sdist = build_sdist.build_sdist(REPO, staging)
+            build_sdist.check_sdist_contents(sdist)
+            source = build_sdist.unpack_sdist(sdist, build_directory)
+            record.detail = sdist.name
+        with stage(report, "wheels"):
+            wheels, unbuildable = build_all_wheels(source, staging, report, console)
     with stage(report, "audit") as record:
         audit_wheels.audit([*wheels, sdist])
         record.detail = f"{len(wheels) + 1} files compliant"

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interpreters import Interpreter, discover, missing_kinds
-from project import CACHE_DIR, REPO, venv_python, venv_script
+from project import BUILD_CACHE, CACHE_DIR, REPO, venv_python, venv_script
 from release_errors import UsageError, WheelTestError, run_main
 from release_matrix import matrix
 from rich.console import Console
@@ -160,6 +160,7 @@ def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
         env = {
             **os.environ,
             "PYO3_SHOWCASE_SOURCE": str(REPO),
+            "PYO3_SHOWCASE_EMBEDDING_TARGET": str(BUILD_CACHE / "embedding"),  # tests/test_embedding.py
             "PYO3_SHOWCASE_HYPOTHESIS_DB": os.environ.get("PYO3_SHOWCASE_HYPOTHESIS_DB", str(CACHE_DIR / "hypothesis")),
             "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "1" if options.parallel_threads else "0",
         }
@@ -236,10 +237,17 @@ def run_suites(suites: list[SuiteRun], work_dir: Path, log_dir: Path, jobs: int)
             list(pool.map(one, outcomes))
     for outcome in outcomes:
         if outcome.status != "passed":
-            tail = outcome.log.read_text(errors="replace").splitlines()[-LOG_TAIL_LINES:]
-            console.rule(f"{outcome.run.name} {outcome.status}: the end of {outcome.log}")
-            console.print("\n".join(tail), markup=False, highlight=False)
+            console.rule(f"{outcome.run.name} {outcome.status}: from {outcome.log}")
+            console.print("\n".join(what_failed(outcome.log)), markup=False, highlight=False)
     return outcomes
+
+
+def what_failed(log: Path) -> list[str]:
+    """The lines of a failed suite's log that say what failed: pytest's short summary, else the end."""
+    lines = log.read_text(errors="replace").splitlines()
+    summaries = [number for number, line in enumerate(lines) if "short test summary info" in line]
+    start = summaries[-1] if summaries else len(lines) - LOG_TAIL_LINES
+    return lines[max(start, 0) :][:LOG_TAIL_LINES]
 
 
 def parallel_threads_wanted(interpreter: Interpreter, interpreters: list[Interpreter], where: str) -> bool:

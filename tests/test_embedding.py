@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-# The first build of the example compiles PyO3 and takes about a minute; later runs reuse the target directory.
+# The first build of the example compiles PyO3 and takes about a minute; later runs reuse its target directory.
 BUILD_TIMEOUT_SECONDS = 900
 USER = "embedding-tester"
 
@@ -32,6 +32,13 @@ def source_checkout() -> Path | None:
     return root
 
 
+def build_directory(root: Path) -> Path:
+    """Where the example's builds go: PYO3_SHOWCASE_EMBEDDING_TARGET (scripts/test_wheels.py points it
+    at a directory every clone shares, so a fresh clone finds PyO3 compiled), else the checkout's target/."""
+    configured = os.environ.get("PYO3_SHOWCASE_EMBEDDING_TARGET")
+    return Path(configured) if configured else root / "target" / "embedding"
+
+
 def example_environment(root: Path) -> dict[str, str]:
     """Build against the interpreter under test, in a target directory of its own, and run with its libpython."""
     implementation = sys.implementation.name
@@ -41,7 +48,7 @@ def example_environment(root: Path) -> dict[str, str]:
     library_dirs = [str(sysconfig.get_config_var("LIBDIR")), os.environ.get("LD_LIBRARY_PATH", "")]
     env.update(
         PYO3_PYTHON=sys.executable,
-        CARGO_TARGET_DIR=str(root / "target" / "embedding" / f"{implementation}-{version}"),
+        CARGO_TARGET_DIR=str(build_directory(root) / f"{implementation}-{version}"),
         LD_LIBRARY_PATH=os.pathsep.join(directory for directory in library_dirs if directory),
         USER=USER,
     )

@@ -25,9 +25,9 @@ from release_matrix import matrix  # noqa: E402
 def release_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A real manylinux_2_28 wheel of every kind this machine builds, by kind, built once per session.
 
-    Built as the release builds them (zig) and with the same cargo target directories as the test
-    command's other sessions (REPO/target/wheels-KIND-manylinux_2_28), so a warm run compiles nothing.
-    A kind that cannot be built here exactly (PyPy without a PyPy) is left out.
+    Built as the release builds them: from the sdist, linked with zig, in the build directory that
+    the test command's other sessions and the main job share (scripts/project.py), so a warm run
+    compiles nothing. A kind that cannot be built here exactly (PyPy without a PyPy) is left out.
     """
     out = tmp_path_factory.mktemp("wheelhouse")
     interpreters = discover()
@@ -37,7 +37,15 @@ def release_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         for kind in data.kinds_of(data.selected(local_only=True))
         if maturin_interpreter(kind, interpreters)[0] is not None
     ]
-    command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--zig", "--out", str(out)]
+    command = [
+        sys.executable,
+        str(SCRIPTS / "build_sdist.py"),
+        "--zig",
+        "--out",
+        str(out / "dist"),
+        "--wheel-out",
+        str(out),
+    ]
     subprocess.run([*command, *(f"--abi={kind}" for kind in kinds)], check=True, capture_output=True)
     wheels = {}
     for path in out.glob("pyo3_showcase-*.whl"):

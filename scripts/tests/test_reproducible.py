@@ -2,9 +2,9 @@
 
 Each build is the release path: clone, scripts/build_sdist.py (sdist, contents check, unpack),
 and the abi3 wheel built from the unpacked sdist with cargo --locked, linked with zig, with
-the release profile (fat LTO). The unpacked trees live in two persistent directories under
-target/, so after the first run cargo keeps each one's dependencies and rebuilds only this
-crate; every run still compiles and links the crate twice, in two directories.
+the release profile (fat LTO). The unpacked trees live in two shared build directories
+(project.shared_build), so after the first run cargo keeps each one's dependencies and rebuilds
+only this crate; every run still compiles and links the crate twice, in two directories.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 from build_wheels import REMAPPED_SOURCE, cargo_home
+from project import BUILD_CACHE
 
 SCRIPTS = Path(__file__).resolve().parent.parent
 REPO = SCRIPTS.parent
-BUILD_DIR = REPO / "target" / "pipeline-tests" / "reproducible"
 # Two names of different lengths, so a path that leaks in also shifts offsets.
 CLONES = ("first", "second-clone")
 
@@ -30,7 +30,7 @@ def release_build(clone: Path, name: str) -> tuple[Path, Path]:
     """The sdist and abi3 wheel of CLONE, built as the release builds them."""
     out = clone.parent / f"{name}-out"
     command = [sys.executable, str(SCRIPTS / "build_sdist.py"), "--repo", str(clone), "--zig"]
-    command += ["--out", str(out / "dist"), "--unpack-to", str(BUILD_DIR / name), "--wheel-out", str(out / "wheels")]
+    command += ["--out", str(out / "dist"), "--build-name", f"reproducible-{name}", "--wheel-out", str(out / "wheels")]
     # The default SOURCE_DATE_EPOCH, the last commit's time, is part of what is tested.
     env = {key: value for key, value in os.environ.items() if key != "SOURCE_DATE_EPOCH"}
     result = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
@@ -71,7 +71,7 @@ def test_two_clones_build_identical_sdists_and_wheels(tmp_path: Path) -> None:
     with zipfile.ZipFile(first_wheel) as wheel:
         contents = b"".join(wheel.read(info) for info in wheel.infolist())
         sboms = [wheel.read(name) for name in wheel.namelist() if "/sboms/" in name]
-    for leaked in (tmp_path, BUILD_DIR, cargo_home()):
+    for leaked in (tmp_path, BUILD_CACHE, cargo_home()):
         assert str(leaked).encode() not in contents
     assert sboms
     assert all(f"path+file://{REMAPPED_SOURCE}/crate".encode() in sbom for sbom in sboms)

@@ -13,13 +13,12 @@ from pathlib import Path
 
 import pytest
 from build_sdist import build_sdist, check_sdist_contents, expected_contents, unpack_sdist
+from project import shared_build
 from release_errors import SdistError
 from version_gate import read_version
 
 SCRIPTS = Path(__file__).resolve().parent.parent
 REPO = SCRIPTS.parent
-# Persistent, so the cargo caches of the unpacked tree make a re-run quick.
-BUILD_DIR = REPO / "target" / "pipeline-tests" / "sdist-build"
 # What building a wheel needs, whatever else changes.
 REQUIRED = {
     "PKG-INFO",
@@ -170,10 +169,12 @@ def test_unpacking_the_same_sdist_again_leaves_an_intact_tree_untouched(sdist: P
 @pytest.mark.timeout(1200)
 def test_wheel_builds_from_the_unpacked_sdist_with_locked_cargo(sdist: Path, tmp_path: Path) -> None:
     """The release path: unpack, then scripts/build_wheels.py (cargo --locked) on the unpacked tree."""
-    tree = unpack_sdist(sdist, BUILD_DIR)
-    out = tmp_path / "wheelhouse"
-    command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--source", str(tree), "--abi", "abi3", "--zig"]
-    result = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, check=False)
+    # The shared build directory the test command builds in, so a warm run compiles nothing.
+    with shared_build("checkout") as directory:
+        tree = unpack_sdist(sdist, directory)
+        out = tmp_path / "wheelhouse"
+        command = [sys.executable, str(SCRIPTS / "build_wheels.py"), "--source", str(tree), "--abi", "abi3", "--zig"]
+        result = subprocess.run([*command, "--out", str(out)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "maturin build --locked " in result.stdout
     (wheel,) = out.glob("pyo3_showcase-*-cp310-abi3-manylinux_2_28_x86_64.whl")
