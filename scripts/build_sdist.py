@@ -6,9 +6,10 @@ Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--build-name NAME
 Builds the sdist with `maturin sdist` into --out (default REPO/target/dist), with
 SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit always gives the
 same bytes. Then checks its contents: the manifests, Cargo.lock, README.md, LICENSE,
-rustfmt.toml, the Rust sources under crate/src, the Python package under python/pyo3_showcase and
-the test suite under tests/ that git tracks, and PKG-INFO and crate/README.md (maturin writes
-both), and nothing else: no scripts, benchmarks, workflows, examples or build output. Fix a difference in
+rust-toolchain.toml (the one pinned Rust: a build from the sdist uses it too), rustfmt.toml, the
+Rust sources under crate/src, the Python package under python/pyo3_showcase and the test suite
+under tests/ that git tracks, and PKG-INFO and crate/README.md (maturin writes both), and nothing
+else: no scripts, benchmarks, workflows, examples or build output. Fix a difference in
 pyproject.toml's [tool.maturin] include/exclude, or here if the new file is meant to ship.
 
 Then unpacks it into the shared build directory NAME (CACHE_DIR/build/NAME, default "checkout":
@@ -48,6 +49,7 @@ FIXED_FILES = frozenset(
         "Cargo.lock",
         "README.md",
         "LICENSE",
+        "rust-toolchain.toml",
         "rustfmt.toml",
         "crate/Cargo.toml",
         "crate/README.md",

@@ -27,6 +27,7 @@ REQUIRED = {
     "Cargo.lock",
     "README.md",
     "LICENSE",
+    "rust-toolchain.toml",  # the compiler the release pins
     "crate/Cargo.toml",
     "crate/src/lib.rs",
     "python/pyo3_showcase/__init__.py",
