@@ -26,7 +26,6 @@ REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "scripts"))  # project.py: standard library only, so usable before any install
 from project import BUILD_CACHE  # noqa: E402
 
-PYPROJECT = nox.project.load_toml(REPO / "pyproject.toml")
 # What each session installs: dependency groups of pyproject.toml. scripts/tests/test_dependency_groups.py
 # resolves each, from binaries alone, for every runner platform a workflow runs that session on.
 SESSION_GROUPS: dict[str, tuple[str, ...]] = {
@@ -50,9 +49,9 @@ def cargo_target(name: str) -> str:
 
 
 def install_groups(session: nox.Session) -> None:
-    """Install what this session runs (SESSION_GROUPS)."""
+    """Install what this session runs (SESSION_GROUPS), as uv.lock pins it, hashes checked."""
     if groups := SESSION_GROUPS[session.name]:
-        session.install(*nox.project.dependency_groups(PYPROJECT, *groups))
+        session.run("python", "scripts/install_tools.py", *groups)
 
 
 TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
@@ -78,6 +77,7 @@ def build_test_wheels(session: nox.Session, *kinds: str) -> None:
 def lint(session: nox.Session) -> None:
     """Formatting, lints and types: ruff, rustfmt, clippy (GIL and free-threaded), mypy, stubtest."""
     install_groups(session)
+    session.run("python", "scripts/lock_tools.py", "--check")  # locks/ holds exactly pyproject.toml's pins
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("cargo", "fmt", "--all", "--check", external=True)
@@ -134,6 +134,12 @@ def substitute_image(session: nox.Session) -> None:
     install_groups(session)
     session.run("python", "scripts/provision_interpreters.py")
     session.run("python", "scripts/substitute_image.py", *session.posargs)
+
+
+@nox.session
+def lock(session: nox.Session) -> None:
+    """Re-lock the tools every job installs (locks/), after pyproject.toml's pins changed."""
+    session.run("python", "scripts/lock_tools.py")
 
 
 @nox.session

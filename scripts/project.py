@@ -15,6 +15,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Mapping, Sequence
@@ -48,6 +49,11 @@ def venv_script(env_dir: Path, name: str, *, windows: bool = os.name == "nt") ->
 def venv_python(env_dir: Path, *, windows: bool = os.name == "nt") -> Path:
     r"""The interpreter of the virtual environment at ENV_DIR (Scripts\python.exe or bin/python)."""
     return venv_script(env_dir, "python", windows=windows)
+
+
+def uv_program() -> str:
+    """The uv to run: the one running this program (`uv run` exports UV), else the one on PATH."""
+    return os.environ.get("UV") or shutil.which("uv") or "uv"
 
 
 def clean(text: str) -> str:

@@ -2,7 +2,7 @@
 
 The windows-11-arm jobs once installed the whole release toolset, whose pypi-attestations needs a
 cryptography/rfc3161-client build that has no win_arm64 wheel. Here each workflow job's dependency
-groups (its `uv pip install --group` steps, or the nox sessions it runs: noxfile.py's
+groups (its `scripts/install_tools.py` steps, or the nox sessions it runs: noxfile.py's
 SESSION_GROUPS) are resolved by uv for each runner platform the job runs on (wheels.toml's
 [runners]), binaries only. This asks the package index, so it needs the network the test command
 has anyway.
@@ -31,7 +31,7 @@ else:
 
 WORKFLOWS = REPO / ".github" / "workflows"
 PYTHON_VERSION = "3.13"  # what the jobs' setup-python installs (release.yml's PYTHON_VERSION)
-GROUP_OPTION = re.compile(r"--group pyproject\.toml:([\w-]+)")
+INSTALL_STEP = re.compile(r"scripts/install_tools\.py ((?:[\w-]+ ?)+)")
 NOX_SESSION = re.compile(r"uv run noxfile\.py -s ([\w-]+)")
 
 
@@ -50,7 +50,8 @@ def job_groups(job: dict[str, Any]) -> set[str]:
     groups: set[str] = set()
     for step in job.get("steps", []):
         command = step.get("run", "")
-        groups.update(GROUP_OPTION.findall(command))
+        for found in INSTALL_STEP.findall(command):
+            groups.update(found.split())
         for session in NOX_SESSION.findall(command):
             groups.update(session_groups()[session])
     return groups

@@ -323,14 +323,14 @@ def test_post_publish_compares_bytes_and_checks_each_runners_interpreters(releas
 
 def test_dependabot_updates_every_ecosystem_after_a_cooldown() -> None:
     updates = load_yaml(DEPENDABOT)["updates"]
-    assert {update["package-ecosystem"] for update in updates} == {"github-actions", "cargo", "uv"}
+    assert {update["package-ecosystem"] for update in updates} == {"github-actions", "cargo", "uv", "pip"}
     assert all(update["cooldown"]["default-days"] >= 7 for update in updates)
 
 
 @pytest.mark.parametrize("path", WORKFLOW_FILES, ids=lambda path: path.name)
 def test_workflows_use_the_uv_that_local_ci_pins(path: Path) -> None:
-    pinned = re.search(r'"uv==([^"]+)"', (REPO / ".ci" / "run").read_text(encoding="utf-8"))
-    assert pinned is not None, ".ci/run no longer pins uv"
+    pinned = re.search(r"^uv==(\S+)", (REPO / ".ci" / "uv.txt").read_text(encoding="utf-8"), re.MULTILINE)
+    assert pinned is not None, ".ci/uv.txt no longer pins uv"
     assert load_yaml(path)["env"]["UV_VERSION"] == pinned[1]
 
 
