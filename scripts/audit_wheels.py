@@ -15,6 +15,8 @@ order; when several fail, the error names the first kind (the order is that of t
   contents    wheels: `check-wheel-contents`, with the one package pyo3_showcase at the top, holding
               every file of python/pyo3_showcase (W102 is off: the compiled _native extension is in
               the wheel by design, and in no source tree)
+  sbom        wheels: the CycloneDX SBOM maturin writes is valid and agrees with Cargo.lock (that of
+              the sdist audited alongside, else the checkout's): scripts/sbom_check.py
 Prints one line per file with each check's result (ok, FAILED, n/a, skipped after a corrupt archive).
 
 Exit codes: 0 every file passed; 13 a check failed (AuditError); 3 bad arguments or a missing tool.
@@ -27,6 +29,7 @@ import base64
 import csv
 import gzip
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -41,10 +44,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import sbom_check
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from project import REPO, clean, last_line, run_module
 from release_errors import AuditError, UsageError, run_main
-from stable_abi_audit import stable_abi_problems
+from stable_abi_audit import StableAbiError, stable_abi_problems
 
 PACKAGE = "pyo3_showcase"
 PACKAGE_SOURCE = REPO / "python" / PACKAGE
@@ -62,6 +66,7 @@ CHECKS: dict[str, tuple[str, str]] = {
     "abi3audit": ("stable ABI violation", "use only the limited API in an abi3 build, or build version-specific"),
     "twine": ("metadata error", "fix the [project] metadata in pyproject.toml (or Cargo.toml) and rebuild"),
     "contents": ("wheel contents error", "fix [tool.maturin] python-source/include/exclude and rebuild"),
+    "sbom": ("SBOM mismatch", "rebuild from the sdist with cargo --locked: the SBOM must describe that build"),
 }
 WEAK_RECORD_HASHES = {"md5", "sha1"}  # forbidden by the wheel specification
 RECORD_SIGNATURES = ("RECORD.jws", "RECORD.p7s")
@@ -275,9 +280,11 @@ def check_abi3audit(path: Path) -> CheckResult:
     """An abi3 wheel's extensions use nothing outside the stable ABI of its floor (stable_abi_audit.py)."""
     if not is_wheel(path) or "abi3" not in {tag.abi for tag in parse_wheel_filename(path.name)[3]}:
         return CheckResult("abi3audit", "n/a")
+    if importlib.util.find_spec("abi3audit") is None:
+        raise UsageError(f"abi3audit is not installed for {sys.executable}: run through nox, which installs it")
     try:
         problems = stable_abi_problems(path)
-    except AuditError as error:
+    except StableAbiError as error:
         return CheckResult("abi3audit", "failed", str(error))
     return CheckResult("abi3audit", "failed", "; ".join(problems)) if problems else CheckResult("abi3audit", "ok")
 
@@ -293,6 +300,27 @@ def check_twine(path: Path) -> CheckResult:
         findings = [clean(line) for line in output.splitlines() if re.search(r"ERROR|WARNING", line)]
         return CheckResult("twine", "failed", findings[0] if findings else last_line(output))
     return CheckResult("twine", "ok")
+
+
+def check_sbom(path: Path, cargo_lock: str) -> CheckResult:
+    """A wheel's SBOM is valid CycloneDX and names only crates Cargo.lock pins, as it pins them."""
+    if not is_wheel(path):
+        return CheckResult("sbom", "n/a")
+    problems = sbom_check.problems_of(path, cargo_lock)
+    return CheckResult("sbom", "failed", "; ".join(problems)) if problems else CheckResult("sbom", "ok")
+
+
+def cargo_lock_of(paths: list[Path]) -> str:
+    """The Cargo.lock the wheels were built with: the audited sdist's, else this checkout's."""
+    for path in paths:
+        if is_sdist(path) and check_integrity(path).status == "ok":
+            with tarfile.open(path) as archive:
+                member = next(
+                    (m for m in archive.getmembers() if m.name.count("/") == 1 and m.name.endswith("/Cargo.lock")), None
+                )
+                if member and (lock := archive.extractfile(member)):
+                    return lock.read().decode()
+    return (REPO / "Cargo.lock").read_text(encoding="utf-8")
 
 
 def check_contents(path: Path) -> CheckResult:
@@ -318,9 +346,10 @@ def parse_policy(manylinux_policy: str) -> tuple[str, int, int]:
     return "manylinux", int(match[1]), int(match[2])
 
 
-def audit_file(path: Path, *, manylinux_policy: str = "manylinux_2_28") -> AuditReport:
+def audit_file(path: Path, *, manylinux_policy: str = "manylinux_2_28", cargo_lock: str = "") -> AuditReport:
     """Every check of one file; an unreadable archive skips the checks that would read it."""
     policy = parse_policy(manylinux_policy)
+    cargo_lock = cargo_lock or (REPO / "Cargo.lock").read_text(encoding="utf-8")
     integrity = check_integrity(path)
     if integrity.status == "failed":
         return AuditReport(path, (integrity, *(CheckResult(name, "skipped") for name in list(CHECKS)[1:])))
@@ -330,6 +359,7 @@ def audit_file(path: Path, *, manylinux_policy: str = "manylinux_2_28") -> Audit
         check_abi3audit,
         check_twine,
         check_contents,
+        lambda wheel: check_sbom(wheel, cargo_lock),
     ]
     return AuditReport(path, (integrity, *(check(path) for check in later)))
 
@@ -352,8 +382,11 @@ def raise_for_failures(reports: list[AuditReport]) -> None:
 def audit_each(paths: list[Path], *, manylinux_policy: str = "manylinux_2_28") -> list[AuditReport]:
     """Every file's report, audited side by side (the checks are separate processes)."""
     parse_policy(manylinux_policy)
+    cargo_lock = cargo_lock_of(paths)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        return list(pool.map(lambda path: audit_file(path, manylinux_policy=manylinux_policy), paths))
+        return list(
+            pool.map(lambda path: audit_file(path, manylinux_policy=manylinux_policy, cargo_lock=cargo_lock), paths)
+        )
 
 
 def audit(paths: list[Path], *, manylinux_policy: str = "manylinux_2_28") -> list[AuditReport]:

@@ -8,7 +8,8 @@ SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit alwa
 same bytes. Then checks its contents: the manifests, Cargo.lock, README.md, LICENSE,
 rust-toolchain.toml (the one pinned Rust: a build from the sdist uses it too), rustfmt.toml, the
 Rust sources under crate/src, the Python package under python/pyo3_showcase and the test suite
-under tests/ that git tracks, and PKG-INFO and crate/README.md (maturin writes both), and nothing
+under tests/ that git tracks, scripts/stable_abi_audit.py (cibuildwheel's audit runs it from the
+sdist), and PKG-INFO and crate/README.md (maturin writes both), and nothing
 else: no scripts, benchmarks, workflows, examples or build output. Fix a difference in
 pyproject.toml's [tool.maturin] include/exclude, or here if the new file is meant to ship.
 
@@ -51,6 +52,7 @@ FIXED_FILES = frozenset(
         "LICENSE",
         "rust-toolchain.toml",
         "rustfmt.toml",
+        "scripts/stable_abi_audit.py",  # cibuildwheel's audit-command, run from the unpacked sdist
         "crate/Cargo.toml",
         "crate/README.md",
     }

@@ -60,9 +60,14 @@ def sdist_epoch(sdist: Path) -> int:
     return int(pkg_info.mtime)
 
 
+# nox's uv backend points these at the session's own environment; cibuildwheel makes environments of
+# its own (the audit's, for one), and uv would install into nox's instead.
+NOX_ENVIRONMENT_VARIABLES = ("UV_PYTHON", "UV_PROJECT_ENVIRONMENT")
+
+
 def cibuildwheel_environment(base: Mapping[str, str], sdist: Path, selectors: Sequence[str]) -> dict[str, str]:
-    """BASE, plus the selection (if any) and SOURCE_DATE_EPOCH (unless set); no build option."""
-    env = dict(base)
+    """BASE, without nox's uv settings, plus the selection (if any) and SOURCE_DATE_EPOCH (unless set)."""
+    env = {key: value for key, value in base.items() if key not in NOX_ENVIRONMENT_VARIABLES}
     if selectors:
         env["CIBW_BUILD"] = " ".join(selectors)
     if not env.get("SOURCE_DATE_EPOCH", "").strip():

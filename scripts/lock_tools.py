@@ -44,7 +44,7 @@ def lock_name(groups: tuple[str, ...]) -> str:
 
 def installed_sets() -> set[tuple[str, ...]]:
     """Every set of groups something installs (sorted tuples)."""
-    sets = {TEST_GROUPS}
+    sets: set[tuple[str, ...]] = {TEST_GROUPS}
     for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
         sets |= {tuple(sorted(found.split())) for found in INSTALL_STEP.findall(workflow.read_text(encoding="utf-8"))}
     noxfile = ast.parse((REPO / "noxfile.py").read_text(encoding="utf-8"))

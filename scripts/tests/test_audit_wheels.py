@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import shutil
 import struct
 import subprocess
@@ -62,6 +63,7 @@ def test_the_real_abi3_wheel_passes_every_check(abi3_wheel: Path) -> None:
         "abi3audit": "ok",
         "twine": "ok",
         "contents": "ok",
+        "sbom": "ok",
     }
     assert "auditwheel ok (manylinux_2_28_x86_64)" in report.line()
 
@@ -129,7 +131,38 @@ def test_the_command_line_prints_a_line_per_file_and_exits_with_the_audit_code(
     assert result.returncode == AuditError.exit_code
     assert result.stdout.splitlines() == [
         f"{truncated.name}: integrity FAILED (unreadable: File is not a zip file), record skipped, "
-        "auditwheel skipped, abi3audit skipped, twine skipped, contents skipped"
+        "auditwheel skipped, abi3audit skipped, twine skipped, contents skipped, sbom skipped"
     ]
     assert result.stderr.startswith("error: corrupted file: ")
     assert len(result.stderr.splitlines()) == 1
+
+
+def sbom_member(wheel: Path) -> str:
+    """The SBOM's path inside WHEEL."""
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if ".dist-info/sboms/" in n]
+    return name
+
+
+def test_an_sbom_that_disagrees_with_cargo_lock_is_refused(abi3_wheel: Path, tmp_path: Path) -> None:
+    """An SBOM naming another version of a crate than Cargo.lock pins does not describe this build."""
+    member = sbom_member(abi3_wheel)
+    with zipfile.ZipFile(abi3_wheel) as archive:
+        sbom = json.loads(archive.read(member))
+    memchr = next(component for component in sbom["components"] if component["name"] == "memchr")
+    memchr["version"] = "9.9.9"
+    changed = {member: json.dumps(sbom).encode()}
+    rewritten = rewrite_wheel(abi3_wheel, tmp_path / abi3_wheel.name, changed, update_record=True)
+    with pytest.raises(AuditError, match=r"^SBOM mismatch: .*lists memchr 9\.9\.9, which Cargo\.lock does not pin"):
+        audit([rewritten])
+
+
+def test_an_sbom_that_is_not_cyclonedx_is_refused(abi3_wheel: Path, tmp_path: Path) -> None:
+    member = sbom_member(abi3_wheel)
+    with zipfile.ZipFile(abi3_wheel) as archive:
+        sbom = json.loads(archive.read(member))
+    sbom["components"][0]["scope"] = "sometimes"  # CycloneDX allows required, optional, excluded
+    changed = {member: json.dumps(sbom).encode()}
+    rewritten = rewrite_wheel(abi3_wheel, tmp_path / abi3_wheel.name, changed, update_record=True)
+    with pytest.raises(AuditError, match=r"^SBOM mismatch: .*is not valid CycloneDX 1\.5"):
+        audit([rewritten])

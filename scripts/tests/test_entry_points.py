@@ -18,8 +18,10 @@ from conftest import SCRIPTS
 PROGRAMS = sorted(
     path.name for path in SCRIPTS.glob("*.py") if 'if __name__ == "__main__":' in path.read_text(encoding="utf-8")
 )
-# Run inside the environment under test, with the standard library and the installed package only.
-STANDALONE = {"smoke_test.py"}
+# Run elsewhere, with the standard library and one thing more: the smoke test inside the environment
+# under test (the installed package), the stable-ABI rule in cibuildwheel's audit environment
+# (abi3audit), from the unpacked sdist.
+STANDALONE = {"smoke_test.py", "stable_abi_audit.py"}
 SHARED_HELPERS = {
     "REPO",
     "CACHE_DIR",

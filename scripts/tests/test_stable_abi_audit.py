@@ -16,11 +16,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from build_sdist import build_sdist, unpack_sdist
 from cibuildwheel import errors
 from cibuildwheel.audit import needs_audit, run_audit
 from cibuildwheel.options import BuildOptions, CommandLineArguments, compute_options
 from cibuildwheel.util.packaging import is_abi3_wheel
 from conftest import REPO
+from docker_wheels import NOX_ENVIRONMENT_VARIABLES
 from release_matrix import github_matrix, matrix
 from stable_abi_audit import abi3_problems
 
@@ -59,12 +61,23 @@ def test_cibuildwheel_installs_the_abi3audit_the_release_pins() -> None:
     assert build_options("linux", "cp310-manylinux_x86_64").audit_requires == pinned
 
 
-def audit_as_cibuildwheel_does(kind: str, wheel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> bool:
+def unpacked_sdist(tmp_path: Path) -> Path:
+    """This checkout's sdist, unpacked: where cibuildwheel runs its audit from."""
+    sdist = build_sdist(REPO, tmp_path / "dist")
+    return unpack_sdist(sdist, tmp_path / "sdist")
+
+
+def audit_as_cibuildwheel_does(
+    kind: str, wheel: Path, sdist_tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> bool:
     """Run cibuildwheel's own audit of WHEEL as the build of KIND on Linux x86_64; whether it audited it."""
     options = build_options("linux", f"{matrix().wheels[kind].build}-manylinux_x86_64")
     if not needs_audit(options.audit_command, wheel.name):
         return False
-    monkeypatch.chdir(REPO)  # the hosted jobs and the Docker command run cibuildwheel from the checkout
+    # cibuildwheel audits from the unpacked sdist, with its own environment (not nox's).
+    monkeypatch.chdir(sdist_tree)
+    for variable in NOX_ENVIRONMENT_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     run_audit(tmp_dir=tmp_path, build_options=options, wheel=wheel)
     return True
 
@@ -73,8 +86,10 @@ def audit_as_cibuildwheel_does(kind: str, wheel: Path, tmp_path: Path, monkeypat
 def test_every_wheel_kind_built_here_passes_cibuildwheels_audit(
     release_wheels: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    tree = unpacked_sdist(tmp_path)
     audited = {
-        kind: audit_as_cibuildwheel_does(kind, wheel, tmp_path, monkeypatch) for kind, wheel in release_wheels.items()
+        kind: audit_as_cibuildwheel_does(kind, wheel, tree, tmp_path, monkeypatch)
+        for kind, wheel in release_wheels.items()
     }
     # abi3 and abi3.abi3t are audited (and pass); the version-specific wheels have no stable ABI to keep.
     assert audited == {kind: is_abi3_wheel(wheel.name) for kind, wheel in release_wheels.items()}
@@ -105,7 +120,7 @@ def test_a_wheel_that_breaks_the_stable_abi_fails_cibuildwheels_audit(
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(extension), str(source)], check=True)
     broken = with_extension(abi3_wheel, extension, tmp_path / abi3_wheel.name)
     with pytest.raises(errors.AuditCommandFailedError):
-        audit_as_cibuildwheel_does("abi3", broken, tmp_path / "audit", monkeypatch)
+        audit_as_cibuildwheel_does("abi3", broken, unpacked_sdist(tmp_path), tmp_path / "audit", monkeypatch)
     result = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "stable_abi_audit.py"), str(broken)],
         capture_output=True,
