@@ -36,6 +36,7 @@ SESSION_GROUPS: dict[str, tuple[str, ...]] = {
     "docker": ("build", "wheels"),
     "substitute-image": ("wheels",),
     "release": ("release",),
+    "verify": ("release",),
 }
 
 
@@ -118,7 +119,8 @@ def tests(session: nox.Session) -> None:
 def pipeline(session: nox.Session) -> None:
     """The release pipeline's own tests: every stage, and every way a release must refuse to go on."""
     install_groups(session)
-    session.run("python", "-m", "pytest", "scripts/tests", *session.posargs)
+    # The slowest tests are named at the end: where the time of the test command goes.
+    session.run("python", "-m", "pytest", "scripts/tests", "--durations=15", *session.posargs)
 
 
 @nox.session
@@ -134,6 +136,13 @@ def substitute_image(session: nox.Session) -> None:
     install_groups(session)
     session.run("python", "scripts/provision_interpreters.py")
     session.run("python", "scripts/substitute_image.py", *session.posargs)
+
+
+@nox.session
+def verify(session: nox.Session) -> None:
+    """Rebuild a published version from its sdist and compare the bytes (scripts/verify_release.py)."""
+    install_groups(session)
+    session.run("python", "scripts/verify_release.py", *session.posargs)
 
 
 @nox.session

@@ -765,7 +765,8 @@ def test_number_formats_every_surrogate_code_point_like_int() -> None:
         if outcome(lambda: format(Number(value), spec)) != outcome(lambda: format(value, spec))  # noqa: B023
     ]
     assert mismatches == []
-    assert format(Number(0xD800), "c") == "\ud800"
+    if not PYPY:  # PyPy 3.11's int.__format__ raises SystemError here, for int and Number alike
+        assert format(Number(0xD800), "c") == "\ud800"
 
 
 @pytest.mark.parametrize("spec", ["\ud800", "c\udfff", ">\ud8005"])
