@@ -46,7 +46,7 @@ def release_wheels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "--wheel-out",
         str(out),
     ]
-    subprocess.run([*command, *(f"--abi={kind}" for kind in kinds)], check=True, capture_output=True)
+    subprocess.run([*command, *(f"--abi={kind}" for kind in kinds)], check=True, capture_output=True, timeout=3600)
     wheels = {}
     for path in out.glob("pyo3_showcase-*.whl"):
         python, abi = path.name.split("-")[2:4]
