@@ -1,9 +1,10 @@
 """The CI Linux build reproduced in Docker by the README's command, end to end, here.
 
 `uv run noxfile.py -s docker` builds the sdist, then cibuildwheel builds, repairs (auditwheel),
-audits (abi3audit) and tests in containers: exactly what the hosted Linux job runs. No image can be
-pulled here, so cibuildwheel is pointed at the substitute image (scripts/substitute_image.py) through
-its own CIBW_MANYLINUX_X86_64_IMAGE option; everything else is the contributor's command. Skipped,
+audits (scripts/stable_abi_audit.py: abi3audit, PEP 793's exports allowed) and tests in containers:
+exactly what the hosted Linux job runs. No image can be pulled here, so cibuildwheel is pointed at
+the substitute image (scripts/substitute_image.py) through its own CIBW_MANYLINUX_X86_64_IMAGE
+option; everything else is the contributor's command. Skipped,
 with the reason, where no Docker engine is reachable or the image's tools (root, debootstrap, uv)
 are missing; a failure to provision the interpreters or to build the image is a test failure.
 """
@@ -125,7 +126,8 @@ def test_the_readme_command_builds_repairs_and_tests_in_containers(docker_build:
     assert docker_build.returncode == 0, docker_build.output[-4000:]
     assert "from pyo3_showcase-" in docker_build.output, "the wheels must come from the sdist"
     assert "Repairing wheel..." in docker_build.output
-    assert "Running audit command: abi3audit" in docker_build.output
+    assert "Running audit command: python scripts/stable_abi_audit.py" in docker_build.output
+    assert re.search(r"pyo3_showcase-[^ ]+-cp310-abi3-[^ ]+\.whl: stable ABI only", docker_build.output)
     names = [wheel.name for wheel in docker_build.wheels]
     assert len(names) == docker_build.wheel_builds, names
     assert any(re.fullmatch(r"pyo3_showcase-[^-]+-cp310-abi3-manylinux_2_\d+_x86_64\.whl", name) for name in names)
