@@ -6,7 +6,7 @@ import asyncio
 import gc
 import re
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from fractions import Fraction
 
@@ -210,6 +210,40 @@ def test_in_operator_treats_bool_as_int_like_set() -> None:
     assert (True in HashSet([1])) is (True in {1})
 
 
+@pytest.mark.parametrize("item", [[1], {1: 1}, bytearray(b"1"), {1}], ids=["list", "dict", "bytearray", "set"])
+def test_in_operator_hashes_the_item_first_like_set(item: object) -> None:
+    try:
+        pythons: bool | BaseException = item in {1}
+    except TypeError as error:
+        pythons = error
+    if isinstance(pythons, TypeError):
+        with pytest.raises(TypeError, match=r"^unhashable type") as ours:
+            item in HashSet([1])  # noqa: B015 -- the lookup is what raises
+        assert str(ours.value) == str(pythons)
+    else:
+        # set looks a set up as a frozenset, which equals no integer: no TypeError for it.
+        assert (item in HashSet([1])) is pythons is False
+
+
+class UnhashableNumber:
+    """Equal to 1 by int() and ==, but refuses to be hashed (raising something other than TypeError)."""
+
+    def __int__(self) -> int:
+        return 1
+
+    def __eq__(self, other: object) -> bool:
+        return other == 1
+
+    def __hash__(self) -> int:
+        raise ValueError("no hash for you")
+
+
+def test_in_operator_passes_on_the_error_hash_raises_like_set() -> None:
+    for container in (HashSet([1]), {1}):
+        with pytest.raises(ValueError, match="no hash for you"):
+            UnhashableNumber() in container  # noqa: B015 -- the lookup is what raises
+
+
 def test_contains_method_rejects_non_integers() -> None:
     with pytest.raises(TypeError):
         HashSet([1]).contains("1")  # type: ignore[arg-type]
@@ -349,6 +383,53 @@ def test_hash_set_counts_every_new_item_exactly_once_across_threads(interleaving
     expected = set(range(0, 7 * per_thread // 2 + per_thread))
     assert sum(newly_inserted) == len(numbers) == len(expected)
     assert set(numbers) == expected
+
+
+# One iterator shared by many threads: each item goes to exactly one of them. On free-threaded Python
+# the threads really call __next__ at the same time, which must neither fail nor lose or repeat an item.
+
+THREADS = 8
+SHARED_ITEMS = 20_000
+
+
+def one_shared(make_iterator: Callable[[], Iterator[object]]) -> list[object]:
+    """Every item that THREADS threads draining one shared iterator got, in any order."""
+    iterator = make_iterator()
+    return [item for items in run_in_threads(THREADS, lambda _: list(iterator)) for item in items]
+
+
+SHARED_ITERATORS: dict[str, tuple[Callable[[], Iterator[object]], list[object]]] = {
+    "MyIterator": (lambda: MyIterator(list(range(SHARED_ITEMS))), list(range(SHARED_ITEMS))),
+    "HashSetIterator": (lambda: iter(HashSet(list(range(SHARED_ITEMS)))), list(range(SHARED_ITEMS))),
+}
+
+
+@pytest.mark.thread_unsafe(reason="starts its own 8 threads")
+@pytest.mark.parametrize("name", SHARED_ITERATORS)
+def test_an_iterator_shared_by_many_threads_yields_each_item_exactly_once(
+    name: str, interleaving_threads: None
+) -> None:
+    make_iterator, expected = SHARED_ITERATORS[name]
+    for _ in range(5):
+        assert sorted(one_shared(make_iterator)) == expected  # type: ignore[type-var]
+
+
+@pytest.mark.thread_unsafe(reason="starts its own 8 threads")
+def test_class_iterators_shared_by_many_threads_yield_one_to_five_exactly_once(interleaving_threads: None) -> None:
+    iterators = [PyClassIter() for _ in range(2_000)]
+
+    def drain_each(_: int) -> list[list[int]]:
+        return [list(iterator) for iterator in iterators]
+
+    per_thread = run_in_threads(THREADS, drain_each)
+    for index in range(len(iterators)):
+        assert sorted(value for drained in per_thread for value in drained[index]) == ONE_TO_FIVE
+
+
+@pytest.mark.thread_unsafe(reason="starts its own 8 threads")
+def test_many_threads_iterating_one_hash_set_each_see_all_of_it(interleaving_threads: None) -> None:
+    numbers = HashSet(list(range(SHARED_ITEMS)))
+    assert run_in_threads(THREADS, lambda _: list(numbers)) == [list(range(SHARED_ITEMS))] * THREADS
 
 
 class Node:
