@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from collections import Counter
 
 import pytest
@@ -301,6 +302,36 @@ def test_fights_from_eight_threads_account_for_every_point_of_damage(interleavin
         assert 0 <= fighter.health <= fighter.max_health
         assert fighter.is_alive is (fighter.health > 0)
     assert not fighters[0].is_alive, "the weakest fighter should fall, so defeated attackers are exercised too"
+
+
+@pytest.mark.thread_unsafe(reason="starts its own 2 threads")
+def test_in_duels_from_two_threads_a_defeated_character_never_strikes_back(interleaving_threads: None) -> None:
+    # Each blow defeats the other; both threads strike at the same moment (on free-threaded Python
+    # truly so), so only an attack that checks the attacker and hits the target in one step keeps
+    # the loser from landing a blow after it fell.
+    duels = [(Character("Left", 5, 12), Character("Right", 5, 12)) for _ in range(2_000)]
+    barrier = threading.Barrier(2)
+
+    def fight(side: int) -> list[int | str]:
+        outcomes: list[int | str] = []
+        for left, right in duels:
+            attacker, target = (left, right) if side == 0 else (right, left)
+            barrier.wait()
+            try:
+                outcomes.append(attacker.attack(target))
+            except ValueError as refusal:
+                outcomes.append(str(refusal))
+        return outcomes
+
+    left_outcomes, right_outcomes = run_in_threads(2, fight)
+    for (left, right), left_outcome, right_outcome in zip(duels, left_outcomes, right_outcomes, strict=True):
+        # Exactly one blow landed and took all 5 health; the other fighter was refused.
+        assert sorted([left.health, right.health]) == [0, 5]
+        winner_outcome, loser_outcome = (
+            (left_outcome, right_outcome) if right.health == 0 else (right_outcome, left_outcome)
+        )
+        loser = right if right.health == 0 else left
+        assert (winner_outcome, loser_outcome) == (5, f"{loser.name} is defeated and cannot attack")
 
 
 @pytest.mark.parametrize("name", ["O'Neil", 'say "hi"', "tab\there", "ünïcode", "lone \ud800"])

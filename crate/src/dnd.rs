@@ -101,10 +101,15 @@ pub struct Character {
     vitals: Mutex<Vitals>,
 }
 
+/// Lock a character's vitals, also after a panic elsewhere: every update under the lock is a
+/// single assignment pair, so poisoning cannot break its invariants.
+fn lock(vitals: &Mutex<Vitals>) -> MutexGuard<'_, Vitals> {
+    vitals.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl Character {
     fn vitals(&self) -> MutexGuard<'_, Vitals> {
-        // Every update under the lock is a single assignment pair; poisoning cannot break invariants.
-        self.vitals.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.vitals)
     }
 
     /// Damage this character's blow deals to `target` before the target's defence halves it.
@@ -116,16 +121,32 @@ impl Character {
     fn refusal(&self, py: Python<'_>, why: &str) -> PyResult<PyErr> {
         Ok(PyValueError::new_err(self.name.bind(py).add(why)?.unbind()))
     }
+}
 
-    /// Take `damage`, halved if defending, never dropping below 0; returns the health lost.
-    fn take_damage(&self, damage: u32) -> u32 {
-        let mut vitals = self.vitals();
-        let damage = if vitals.defending { damage.div_ceil(2) } else { damage };
-        vitals.defending = false;
-        let lost = damage.min(vitals.health);
-        vitals.health -= lost;
-        lost
+/// One blow of `damage` from the character whose vitals are `attacker` at the one whose vitals
+/// are `target` (two different characters), as one step: `None` if the attacker is defeated,
+/// else the health the target lost (the blow halved, rounding up, if it was defending).
+///
+/// Both locks are held throughout, so no other blow lands between the attacker's check and the
+/// target's loss: a character defeated by one blow cannot strike back with another, and every
+/// point of damage is accounted once. They are taken in address order, so that two characters
+/// attacking each other at the same time cannot each hold one lock and wait for the other.
+fn strike(attacker: &Mutex<Vitals>, target: &Mutex<Vitals>, damage: u32) -> Option<u32> {
+    let (attacker, mut target) = if std::ptr::from_ref(attacker) < std::ptr::from_ref(target) {
+        let attacker = lock(attacker);
+        (attacker, lock(target))
+    } else {
+        let target = lock(target);
+        (lock(attacker), target)
+    };
+    if attacker.health == 0 {
+        return None;
     }
+    let damage = if target.defending { damage.div_ceil(2) } else { damage };
+    target.defending = false;
+    let lost = damage.min(target.health);
+    target.health -= lost;
+    Some(lost)
 }
 
 #[pymethods]
@@ -172,15 +193,17 @@ impl Character {
     ///
     /// The blow deals `max(1, strength - target.constitution // 2)`, halved (rounding up) if the
     /// target was defending. Raises `ValueError` if this character is defeated or attacks itself.
+    /// Each attack is one atomic step, even when many threads fight at once: a character cannot
+    /// strike after a blow that defeated it, and every point of damage is accounted exactly once.
     fn attack(slf: &Bound<'_, Self>, target: &Bound<'_, Self>) -> PyResult<u32> {
         if slf.is(target) {
             return Err(slf.get().refusal(slf.py(), " cannot attack itself")?);
         }
         let (attacker, target) = (slf.get(), target.get());
-        if !attacker.is_alive() {
-            return Err(attacker.refusal(slf.py(), " is defeated and cannot attack")?);
+        match strike(&attacker.vitals, &target.vitals, attacker.damage_against(target)) {
+            Some(lost) => Ok(lost),
+            None => Err(attacker.refusal(slf.py(), " is defeated and cannot attack")?),
         }
-        Ok(target.take_damage(attacker.damage_against(target)))
     }
 
     /// Raise a guard: the next blow this character takes is halved.
@@ -210,6 +233,8 @@ impl Character {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
 
     #[test]
@@ -218,6 +243,37 @@ mod tests {
         assert_eq!(first, rolls(1000, 6, Some(42)).unwrap_or_default());
         assert!(first.iter().all(|&roll| (1..=6).contains(&roll)));
         assert!((1..=6).all(|face| first.contains(&face)));
+    }
+
+    /// Two characters strike each other from two threads at the same moment, each blow defeating
+    /// the other, many times over: exactly one blow may land in each duel, whichever comes first.
+    #[test]
+    fn a_defeated_character_never_strikes_back() {
+        const DUELS: usize = 20_000;
+        let fighter = || Mutex::new(Vitals { health: 5, defending: false });
+        let duels: Vec<_> = (0..DUELS).map(|_| (fighter(), fighter())).collect();
+        let arrived = AtomicUsize::new(0);
+        // Both threads reach duel `i` before either strikes in it (a barrier cheap enough to
+        // start each of thousands of duels together).
+        let fight = |strikes_first: bool| {
+            for (index, (first, second)) in duels.iter().enumerate() {
+                arrived.fetch_add(1, Ordering::SeqCst);
+                while arrived.load(Ordering::SeqCst) < 2 * (index + 1) {
+                    std::hint::spin_loop();
+                }
+                if strikes_first {
+                    strike(first, second, 5)
+                } else {
+                    strike(second, first, 5)
+                };
+            }
+        };
+        std::thread::scope(|scope| {
+            scope.spawn(|| fight(true));
+            fight(false);
+        });
+        let both_fell = duels.iter().filter(|(first, second)| lock(first).health == 0 && lock(second).health == 0);
+        assert_eq!(both_fell.count(), 0, "duels in which both fighters fell");
     }
 
     #[test]
