@@ -297,6 +297,76 @@ def test_sum_of_squares_follows_the_python_formula_and_rules(numbers: list[int])
             sum_of_squares(numbers)
 
 
+def sum_of_squares_in_documented_order(numbers: Sequence[object]) -> int | type[Exception]:
+    """The documented order: each number first to last (an integer? negative? too large?), then the sum."""
+    for number in numbers:
+        if not isinstance(number, int):
+            return TypeError
+        if number < 0:
+            return ValueError
+        if number > I64_MAX:
+            return OverflowError
+    total = 0
+    for number in numbers:
+        total += number * number  # type: ignore[operator]
+        if total > I64_MAX:
+            return OverflowError
+    return total
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ([-1, 2**64], ValueError),
+        ([2**64, -1], OverflowError),
+        ([-(2**64)], ValueError),
+        ([1, -(2**70), 2**70], ValueError),
+        (["1", -1], TypeError),
+        ([-1, "1"], ValueError),
+        ([2**64, "1"], OverflowError),
+        ([3_037_000_500, -1], ValueError),
+        ([3_037_000_500, 2**64], OverflowError),
+    ],
+)
+def test_sum_of_squares_checks_each_number_in_order_before_adding(
+    numbers: list[object], expected: type[Exception]
+) -> None:
+    assert sum_of_squares_in_documented_order(numbers) is expected
+    with pytest.raises(expected):
+        sum_of_squares(numbers)  # type: ignore[arg-type]
+
+
+def test_sum_of_squares_documents_the_order_of_its_checks() -> None:
+    docstring = inspect.getdoc(sum_of_squares) or ""
+    assert "first to the last" in docstring
+    assert all(name in docstring for name in ("TypeError", "ValueError", "OverflowError"))
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(2**70), 2**70),
+            st.integers(-3, 3_100_000_000),
+            st.booleans(),
+            st.floats(allow_nan=False),
+            st.text(max_size=2),
+            st.none(),
+        ),
+        max_size=6,
+    )
+)
+@example([-1, 2**64])
+@example([2**64, -1])
+@example([3_037_000_499, 3_037_000_499, -1])
+def test_sum_of_squares_raises_the_first_error_in_the_documented_order(numbers: list[object]) -> None:
+    expected = sum_of_squares_in_documented_order(numbers)
+    if isinstance(expected, int):
+        assert sum_of_squares(numbers) == expected  # type: ignore[arg-type]
+    else:
+        with pytest.raises(expected):
+            sum_of_squares(numbers)  # type: ignore[arg-type]
+
+
 # --- parse_int ---------------------------------------------------------------------------------
 
 

@@ -1,7 +1,8 @@
 //! Functions from the guide: arguments, defaults, text signatures and errors.
 
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyInt, PyString};
 
 use crate::errors::Error;
 
@@ -14,36 +15,64 @@ pub fn sum_as_string(a: u64, b: u64) -> PyResult<String> {
     Ok(sum.to_string())
 }
 
+/// The `OverflowError` for a result beyond the signed 64-bit range. Made only when needed: the
+/// calls that succeed stay as cheap as they can be.
+fn beyond_i64() -> PyErr {
+    Error::Overflow("result does not fit in a signed 64-bit integer").into()
+}
+
 /// Return `x + y`; `y` defaults to 10. Raises `OverflowError` outside the signed 64-bit range.
 #[pyfunction]
 #[pyo3(signature = (x, y = 10))]
 pub fn add(x: i64, y: i64) -> PyResult<i64> {
-    Ok(x.checked_add(y).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+    x.checked_add(y).ok_or_else(beyond_i64)
 }
 
 /// Return `x * x`. Raises `OverflowError` outside the signed 64-bit range.
 #[pyfunction]
 pub fn square(x: i64) -> PyResult<i64> {
-    Ok(x.checked_mul(x).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+    x.checked_mul(x).ok_or_else(beyond_i64)
 }
 
 /// Return `2 * x`. Raises `OverflowError` outside the signed 64-bit range.
 #[pyfunction]
 pub fn double(x: i64) -> PyResult<i64> {
-    Ok(x.checked_mul(2).ok_or(Error::Overflow("result does not fit in a signed 64-bit integer"))?)
+    x.checked_mul(2).ok_or_else(beyond_i64)
 }
 
 /// Return the sum of the squares of `input`, a sequence of non-negative integers (default: empty).
 ///
-/// Raises `ValueError("Input contains negative numbers")` if any number is negative, and
-/// `OverflowError` if a number or the sum does not fit in a signed 64-bit integer.
+/// Errors come in a fixed order. First each number, from the first to the last: the first one
+/// that is not an integer raises `TypeError`, negative raises `ValueError("Input contains negative
+/// numbers")`, beyond the signed 64-bit range raises `OverflowError`. Then the squares are added
+/// from the first to the last, and `OverflowError` is raised as soon as a square or the running
+/// sum exceeds that range.
 #[pyfunction]
 #[pyo3(signature = (input = Vec::new()), text_signature = "(input=[])")]
-pub fn sum_of_squares(input: Vec<i64>) -> PyResult<i64> {
-    Ok(checked_sum_of_squares(&input)?)
+pub fn sum_of_squares(input: Vec<Bound<'_, PyAny>>) -> PyResult<i64> {
+    let numbers = input.iter().map(non_negative_i64).collect::<PyResult<Vec<i64>>>()?;
+    Ok(checked_sum_of_squares(&numbers)?)
 }
 
-/// The pure-Rust core of [`sum_of_squares`], testable without Python.
+/// `number` as a non-negative `i64`, or the error `sum_of_squares` raises for it.
+fn non_negative_i64(number: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let negative = || Error::InvalidValue("Input contains negative numbers".into());
+    match number.extract::<i64>() {
+        Ok(value) if value < 0 => Err(negative().into()),
+        Ok(value) => Ok(value),
+        // An integer beyond 64 bits: negative ones are refused as negative, like any other.
+        Err(overflow) if overflow.is_instance_of::<PyOverflowError>(number.py()) => {
+            if number.py().get_type::<PyInt>().call1((number,))?.lt(0)? {
+                Err(negative().into())
+            } else {
+                Err(overflow)
+            }
+        }
+        Err(not_an_integer) => Err(not_an_integer),
+    }
+}
+
+/// The pure-Rust core of [`sum_of_squares`], testable without Python: the checks in the same order.
 pub fn checked_sum_of_squares(input: &[i64]) -> Result<i64, Error> {
     if input.iter().any(|&x| x < 0) {
         return Err(Error::InvalidValue("Input contains negative numbers".into()));
