@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import math
+import sys
+import sysconfig
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-pytest.importorskip("numpy", reason="NumPy is not installed (pip install pyo3-showcase[numpy])")
+# The project's test environments (scripts/test_wheels.py, cibuildwheel's test-groups) install NumPy
+# binary only, wherever NumPy publishes a wheel for the interpreter and platform: there, no NumPy
+# means no such wheel.
+pytest.importorskip(
+    "numpy",
+    reason="NumPy is not installed: the test environments install it from a binary wheel, and NumPy publishes "
+    f"none for {sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}"
+    f"{'t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''} on {sysconfig.get_platform()}; "
+    "elsewhere: pip install 'pyo3-showcase[numpy]'",
+)
 
 import numpy as np
 from hypothesis import given

@@ -39,20 +39,72 @@ def build_directory(root: Path) -> Path:
     return Path(configured) if configured else root / "target" / "embedding"
 
 
-def example_environment(root: Path) -> dict[str, str]:
+# Where each operating system's loader looks for a shared library the program does not name by
+# path: the variable, and the directory in it that must come first.
+LIBRARY_PATH_VARIABLES = {"win32": "PATH", "darwin": "DYLD_FALLBACK_LIBRARY_PATH"}
+LINUX_LIBRARY_PATH = "LD_LIBRARY_PATH"
+
+
+def python_library(system: str = sys.platform) -> Path | None:
+    """The shared library of the interpreter under test that the example links, or None without one.
+
+    Windows: python3X.dll (python3Xt.dll free-threaded) beside the base interpreter. macOS: the
+    framework's library for a framework build, else libpython like on Linux, where sysconfig names it.
+    """
+    if system == "win32":
+        suffix = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+        return Path(sys.base_prefix) / f"python{sys.version_info.major}{sys.version_info.minor}{suffix}.dll"
+    framework_prefix = sysconfig.get_config_var("PYTHONFRAMEWORKPREFIX")
+    if system == "darwin" and framework_prefix:
+        return Path(str(framework_prefix)) / str(sysconfig.get_config_var("LDLIBRARY"))
+    if not sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        return None
+    return Path(str(sysconfig.get_config_var("LIBDIR"))) / str(sysconfig.get_config_var("LDLIBRARY"))
+
+
+def library_search_path(library_dir: Path, environ: dict[str, str], system: str = sys.platform) -> dict[str, str]:
+    """The loader's search path variable for this OS, with `library_dir` first and what was there after.
+
+    Linux: LD_LIBRARY_PATH. macOS: DYLD_FALLBACK_LIBRARY_PATH, which the loader also reads for a
+    library whose install name is a bare file name, and which takes nothing away from DYLD_LIBRARY_PATH
+    or the install names of other libraries. Windows: PATH, where the loader finds the DLLs of the
+    interpreter.
+    """
+    variable = LIBRARY_PATH_VARIABLES.get(system, LINUX_LIBRARY_PATH)
+    directories = [str(library_dir), environ.get(variable, "")]
+    return {variable: os.pathsep.join(directory for directory in directories if directory)}
+
+
+def example_environment(root: Path, library: Path, system: str = sys.platform) -> dict[str, str]:
     """Build against the interpreter under test, in a target directory of its own, and run with its libpython."""
     implementation = sys.implementation.name
     version = platform.python_version()
     # Drop settings such as PYO3_CONFIG_FILE (used to build wheels) so that PYO3_PYTHON alone picks the interpreter.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYO3_")}
-    library_dirs = [str(sysconfig.get_config_var("LIBDIR")), os.environ.get("LD_LIBRARY_PATH", "")]
     env.update(
         PYO3_PYTHON=sys.executable,
         CARGO_TARGET_DIR=str(build_directory(root) / f"{implementation}-{version}"),
-        LD_LIBRARY_PATH=os.pathsep.join(directory for directory in library_dirs if directory),
         USER=USER,
+        **library_search_path(library.parent, env, system),
     )
     return env
+
+
+@pytest.mark.parametrize(
+    ("system", "variable"),
+    [("linux", "LD_LIBRARY_PATH"), ("darwin", "DYLD_FALLBACK_LIBRARY_PATH"), ("win32", "PATH")],
+)
+def test_the_loader_finds_the_python_library_first_on_each_os(system: str, variable: str) -> None:
+    library = Path("/opt/python/lib/libpython3.so")
+    env = example_environment(Path("/repo"), library, system)
+    assert env[variable].split(os.pathsep)[0] == str(library.parent)
+    others = {"LD_LIBRARY_PATH", "DYLD_FALLBACK_LIBRARY_PATH", "DYLD_LIBRARY_PATH", "PATH"} - {variable}
+    assert all(env.get(other) == os.environ.get(other) for other in others), "only the OS's own variable changes"
+
+
+def test_the_loader_keeps_the_directories_already_on_its_path() -> None:
+    env = library_search_path(Path("/opt/python/lib"), {"PATH": os.pathsep.join(["/a", "/b"])}, "win32")
+    assert env == {"PATH": os.pathsep.join(["/opt/python/lib", "/a", "/b"])}
 
 
 @pytest.mark.thread_unsafe(reason="runs cargo, which locks its target directory")
@@ -60,9 +112,9 @@ def example_environment(root: Path) -> dict[str, str]:
 def test_hello_example_embeds_the_interpreter_under_test() -> None:
     if sys.implementation.name != "cpython":
         pytest.skip(f"embedding needs CPython, not {sys.implementation.name}")
-    library = Path(str(sysconfig.get_config_var("LIBDIR"))) / str(sysconfig.get_config_var("LDLIBRARY"))
-    if not sysconfig.get_config_var("Py_ENABLE_SHARED") or not library.is_file():
-        pytest.skip(f"this interpreter has no shared libpython to link against ({library} is missing)")
+    library = python_library()
+    if library is None or not library.is_file():
+        pytest.skip(f"this interpreter has no shared libpython to link against ({library or 'none built'})")
     cargo = shutil.which("cargo")
     if cargo is None:
         pytest.skip("cargo is not installed")
@@ -73,7 +125,7 @@ def test_hello_example_embeds_the_interpreter_under_test() -> None:
     result = subprocess.run(
         [cargo, "run", "--locked", "--quiet", "--example", "hello"],
         cwd=root,
-        env=example_environment(root),
+        env=example_environment(root, library),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import pickle
 import sys
@@ -209,6 +210,29 @@ def test_read_text_raises_the_same_os_error_as_open(
     tmp_path: Path, make_path: Callable[[Path], str], expected_type: type[OSError]
 ) -> None:
     assert_same_os_error_as_open(make_path(tmp_path), expected_type)
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="winerror: the Win32 error code exists on Windows only")
+@pytest.mark.parametrize(
+    ("make_path", "winerror"),
+    [(missing_file, 2), (file_in_missing_directory, 3)],  # ERROR_FILE_NOT_FOUND, ERROR_PATH_NOT_FOUND
+    ids=["missing file", "missing directory"],
+)
+def test_read_text_reports_the_windows_error_code_as_winerror(
+    tmp_path: Path, make_path: Callable[[Path], str], winerror: int
+) -> None:
+    path = make_path(tmp_path)
+    with pytest.raises(FileNotFoundError) as info:
+        read_text(path)
+    error = info.value
+    assert type(error) is FileNotFoundError
+    assert (error.winerror, error.errno, error.filename) == (winerror, errno.ENOENT, path)  # type: ignore[attr-defined]
+    # The same code and errno as Python's own Win32 calls report for the path (os.stat, not open(),
+    # which goes through the C library and sets no winerror).
+    with pytest.raises(FileNotFoundError) as by_python:
+        os.stat(path)
+    assert (error.winerror, error.errno) == (by_python.value.winerror, by_python.value.errno)  # type: ignore[attr-defined]
+    assert str(error).startswith(f"[WinError {winerror}] ")
 
 
 def unreadable_path(tmp_path: Path) -> str:
