@@ -39,8 +39,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from build_tools import build_tools_environment, path_with_build_tools
 from interpreters import Interpreter, discover, pypy_abi_of
-from project import REPO, last_line
+from project import REPO, last_line, venv_script
 from release_errors import UsageError, WheelBuildError, run_main
 from release_matrix import InterpreterKind, WheelKind, matrix
 
@@ -231,16 +232,21 @@ def build(kind: WheelKind, interpreters: list[Interpreter], settings: BuildSetti
         return BuildResult(kind.name, None, note, 0.0)
     command = ["maturin", "build", "--locked", "--profile", settings.profile, "--interpreter", interpreter]
     command += ["--out", str(settings.out)]
+    env = reproducible_env(settings.source, os.environ)
     if settings.zig:
         command += ["--zig", "--compatibility", "manylinux_2_28"]
-    env = reproducible_env(settings.source, os.environ)
+        # maturin and zig from the one environment every zig build shares: the linker's path, and
+        # so cargo's cache, is then the same whoever builds (scripts/build_tools.py).
+        tools = build_tools_environment()
+        command[0] = str(venv_script(tools, "maturin"))
+        env["PATH"] = path_with_build_tools(tools, env.get("PATH"))
+    else:
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     # Zig-linked (manylinux_2_28) and native builds use different linkers: separate caches, so that
     # alternating between them never recompiles everything.
     linkage = "-manylinux_2_28" if settings.zig else ""
-    # maturin finds zig (from the ziglang package) on PATH: make this environment's scripts visible.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{kind.name}{linkage}")
-    say(f"== {kind.name}: {' '.join(command)}")
+    say(f"== {kind.name}: {' '.join(['maturin', *command[1:]])}")
     output: list[str] = []
     with subprocess.Popen(
         command, cwd=settings.source, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -3,7 +3,8 @@
 Usage: python scripts/lock_tools.py [--check]
 
 Which sets of groups: those something installs with scripts/install_tools.py: the workflows' steps,
-noxfile.py's SESSION_GROUPS, and the test environments (the "test" group). Each set is resolved by
+noxfile.py's SESSION_GROUPS, the test environments (the "test" group) and the build tools' own
+environment (the "build" group, scripts/build_tools.py). Each set is resolved by
 `uv pip compile --universal --generate-hashes` for every Python the tools run on (3.11 and newer;
 the test group from 3.10), into locks/GROUP+GROUP.txt: pinned versions and hashes, no index URL.
 An existing lock is uv's starting point, so re-locking changes only what must change. pyproject.toml
@@ -32,6 +33,7 @@ else:  # the release tools run on 3.11+; tomli is tomllib's backport for anyone 
 LOCKS = REPO / "locks"
 INSTALL_STEP = re.compile(r"scripts/install_tools\.py ((?:[\w-]+ ?)+)")
 TEST_GROUPS = ("test",)  # what scripts/test_wheels.py installs into each test environment
+BUILD_GROUPS = ("build",)  # maturin and zig, in the one environment every zig build uses (build_wheels.py)
 SUITE_PYTHON = "3.10"  # the oldest interpreter the suite runs on; every tool runs on 3.11+
 TOOLS_PYTHON = "3.11"
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)")
@@ -44,7 +46,7 @@ def lock_name(groups: tuple[str, ...]) -> str:
 
 def installed_sets() -> set[tuple[str, ...]]:
     """Every set of groups something installs (sorted tuples)."""
-    sets: set[tuple[str, ...]] = {TEST_GROUPS}
+    sets: set[tuple[str, ...]] = {TEST_GROUPS, BUILD_GROUPS}
     for workflow in (REPO / ".github" / "workflows").glob("*.yml"):
         sets |= {tuple(sorted(found.split())) for found in INSTALL_STEP.findall(workflow.read_text(encoding="utf-8"))}
     noxfile = ast.parse((REPO / "noxfile.py").read_text(encoding="utf-8"))

@@ -5,6 +5,7 @@
 - run_tool / run_module: run a program, capturing its output, with one line if it is missing;
 - last_line: the line of a tool's output that says what went wrong;
 - file_sha256;
+- exclusive: a lock file held by one process at a time;
 - shared_build: a build directory outside the checkout that every clone shares, one user at a time.
 Standard library only.
 """
@@ -33,7 +34,8 @@ REPO = Path(__file__).resolve().parent.parent
 # Everything the project provisions or caches lives here, outside the repository.
 CACHE_DIR = Path(os.environ.get("PYO3_SHOWCASE_CACHE") or Path.home() / ".cache" / "pyo3-showcase")
 # Cargo's output for the trees built from sdists: a fresh clone finds its dependencies compiled.
-BUILD_CACHE = CACHE_DIR / "build"
+# PYO3_SHOWCASE_BUILD_CACHE moves it alone (a build that must start cold, keeping the interpreters).
+BUILD_CACHE = Path(os.environ.get("PYO3_SHOWCASE_BUILD_CACHE") or CACHE_DIR / "build")
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -105,6 +107,16 @@ def file_sha256(path: Path) -> str:
 
 
 @contextmanager
+def exclusive(lock_file: Path) -> Iterator[None]:
+    """Hold LOCK_FILE (created if missing) alone until the block ends: another process waits."""
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("w") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
 def shared_build(name: str) -> Iterator[Path]:
     """BUILD_CACHE/NAME, held by this process alone until the block ends (another run waits).
 
@@ -114,7 +126,5 @@ def shared_build(name: str) -> Iterator[Path]:
     """
     directory = BUILD_CACHE / name
     directory.mkdir(parents=True, exist_ok=True)
-    with (BUILD_CACHE / f"{name}.lock").open("w") as lock:
-        if fcntl is not None:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(BUILD_CACHE / f"{name}.lock"):
         yield directory
