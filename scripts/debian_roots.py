@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,7 +59,8 @@ def build(name: str, suite: str, packages: Iterable[str]) -> RootFilesystem:
     failure = "nothing to install"
     while wanted:
         shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted or failed run
-        print(f"{name}: debootstrap {suite} with {','.join(wanted)} (about a minute) ...", flush=True)
+        # Progress goes to stderr: the programs that call this print their answer on stdout.
+        print(f"{name}: debootstrap {suite} with {','.join(wanted)} (about a minute) ...", file=sys.stderr, flush=True)
         include = f"--include={','.join(wanted)}"
         result = run_tool(["debootstrap", "--variant=minbase", include, suite, str(partial)])
         if result.returncode == 0:
