@@ -41,8 +41,16 @@ def test_ctrl_c_during_the_build_leaves_no_server_and_no_partial_files(tmp_path:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        # As on a branch's CI run: a branch ref is no tag (it was once taken for one, and refused).
-        env={**os.environ, "CARGO_TERM_PROGRESS_WHEN": "never", "GITHUB_REF": "refs/heads/main"},
+        env={
+            **os.environ,
+            "CARGO_TERM_PROGRESS_WHEN": "never",
+            # As on a branch's CI run: a branch ref is no tag (it was once taken for one, and refused).
+            "GITHUB_REF": "refs/heads/main",
+            # An empty build directory: cargo compiles every dependency, which takes a minute or more
+            # here, so the interrupt lands inside the build. The shared one compiles nothing when warm,
+            # and the stage would end before the interrupt.
+            "PYO3_SHOWCASE_BUILD_CACHE": str(tmp_path / "build"),
+        },
         start_new_session=True,  # its own process group, like a command started in a terminal
     )
     assert release.stdout is not None
@@ -51,7 +59,7 @@ def test_ctrl_c_during_the_build_leaves_no_server_and_no_partial_files(tmp_path:
         seen.append(line)
         if line.startswith("[4/9] wheels"):
             break
-    time.sleep(3)  # well inside the Rust build, which takes minutes in a fresh clone
+    time.sleep(3)  # well inside the cold Rust build
     os.killpg(release.pid, signal.SIGINT)  # what Ctrl-C does: the whole foreground group, cargo included
     rest, _ = release.communicate(timeout=120)
     output = "".join(seen) + rest
