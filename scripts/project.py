@@ -4,6 +4,7 @@
 - venv_python / venv_script: a virtual environment's interpreter or script, on any OS;
 - run_tool / run_module: run a program, capturing its output, with one line if it is missing;
 - last_line: the line of a tool's output that says what went wrong;
+- on_a_terminal: whether live progress may redraw (a CI log with FORCE_COLOR is no terminal);
 - file_sha256;
 - exclusive: a lock file held by one process at a time;
 - shared_build: a build directory outside the checkout that every clone shares, one user at a time.
@@ -22,6 +23,7 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 try:
     import fcntl
@@ -51,6 +53,15 @@ def venv_script(env_dir: Path, name: str, *, windows: bool = os.name == "nt") ->
 def venv_python(env_dir: Path, *, windows: bool = os.name == "nt") -> Path:
     r"""The interpreter of the virtual environment at ENV_DIR (Scripts\python.exe or bin/python)."""
     return venv_script(env_dir, "python", windows=windows)
+
+
+def on_a_terminal(stream: IO[str]) -> bool:
+    """Whether STREAM is a terminal, where live progress may redraw itself.
+
+    Not rich's Console.is_terminal: FORCE_COLOR (the workflows set it for coloured logs) makes that
+    true in a CI log too, where a live table redrawn twice a second would add a line each time.
+    """
+    return stream.isatty() and os.environ.get("TERM") != "dumb"
 
 
 def uv_program() -> str:

@@ -50,7 +50,7 @@ import test_wheels
 import version_gate
 from interpreters import discover, missing_kinds
 from preflight import Readiness, preflight
-from project import REPO, shared_build
+from project import REPO, on_a_terminal, shared_build
 from release_errors import WheelBuildError, WheelTestError, run_main
 from release_matrix import claims, matrix
 from release_report import Cell, Report, stage
@@ -64,7 +64,7 @@ def build_progress(console: Console) -> Iterator[Callable[[str, str], Callable[[
     Yields start(kind, position): it returns the function that takes each line cargo prints.
     Elsewhere build_wheels' own lines (one per kind) are the progress.
     """
-    if not console.is_terminal:
+    if not on_a_terminal(console.file):
         yield lambda kind, position: lambda line: None
         return
     with console.status("wheels") as status:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from interpreters import Interpreter, discover, missing_kinds
-from project import BUILD_CACHE, CACHE_DIR, REPO, venv_python, venv_script
+from project import BUILD_CACHE, CACHE_DIR, REPO, on_a_terminal, venv_python, venv_script
 from release_errors import UsageError, WheelTestError, run_main
 from release_matrix import matrix
 from rich.console import Console
@@ -201,7 +201,7 @@ def progress(console: Console, outcomes: list[Outcome]) -> Iterator[Callable[[Ou
         with lock:
             console.print(f"{outcome.run.name}: {event}", highlight=False)
 
-    if not console.is_terminal:
+    if not on_a_terminal(console.file):
         yield line
         return
     with Live(progress_table(outcomes), console=console, refresh_per_second=2) as live:
