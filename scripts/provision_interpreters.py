@@ -71,9 +71,10 @@ def install_with_uv(kinds: list[InterpreterKind]) -> str | None:
         result = run_tool([uv, "python", "install", kind.uv_request], timeout=600)
         if result.returncode != 0:
             # Almost always "cannot download here"; asking again for each kind would only repeat it.
-            reason = f"`uv python install {kind.uv_request}` failed: {last_line(result.stderr)}"
-            print(f"{reason}; not asking uv for the other kinds", flush=True)
-            return reason
+            # The reason is given for every kind still missing: it names uv, then the one request it tried.
+            failed = f"`uv python install {kind.uv_request}` failed: {last_line(result.stderr)}"
+            print(f"{failed}; not asking uv for the other kinds", flush=True)
+            return f"uv cannot provide interpreters here ({failed})"
         print(f"uv python install {kind.uv_request}: installed", flush=True)
         forget()
     return None
