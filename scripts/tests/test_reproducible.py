@@ -3,8 +3,9 @@
 Each build is the release path: clone, scripts/build_sdist.py (sdist, contents check, unpack),
 and the abi3 wheel built from the unpacked sdist with cargo --locked, linked with zig, with
 the release profile (fat LTO). The unpacked trees live in two shared build directories
-(project.shared_build), so after the first run cargo keeps each one's dependencies and rebuilds
-only this crate; every run still compiles and links the crate twice, in two directories.
+(project.shared_build), so cargo keeps what each one compiled: after a source change it compiles
+and links the crate in both directories; without one it reuses both outputs, each still compiled
+in a directory of its own from the same sources.
 """
 
 from __future__ import annotations
