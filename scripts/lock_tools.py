@@ -24,6 +24,7 @@ import sys
 
 from project import REPO, last_line, run_tool, uv_program
 from release_errors import UsageError, run_main
+from release_matrix import matrix
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,7 +35,8 @@ LOCKS = REPO / "locks"
 INSTALL_STEP = re.compile(r"scripts/install_tools\.py ((?:[\w-]+ ?)+)")
 TEST_GROUPS = ("test",)  # what scripts/test_wheels.py installs into each test environment
 BUILD_GROUPS = ("build",)  # maturin and zig, in the one environment every zig build uses (build_wheels.py)
-SUITE_PYTHON = "3.10"  # the oldest interpreter the suite runs on; every tool runs on 3.11+
+# The oldest Python the suite runs on (wheels.toml's oldest interpreter); every tool runs on 3.11+.
+SUITE_PYTHON = f"3.{min(kind.minor for kind in matrix().interpreters)}"
 TOOLS_PYTHON = "3.11"
 PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)")
 
