@@ -82,13 +82,17 @@ fn whitespace_at(text: &[u8], at: usize) -> bool {
 }
 
 /// The byte offset of the first whitespace character in `text`, if any.
+///
+/// Reads only as far as that character, one character at a time: the parallel count calls it at
+/// every cut of a text of any size (`utf8_chunks` would first validate all the rest, each time).
 fn find_whitespace(text: &[u8]) -> Option<usize> {
-    let mut offset = 0;
-    for chunk in text.utf8_chunks() {
-        if let Some((index, _)) = chunk.valid().char_indices().find(|&(_, c)| is_python_whitespace(c)) {
-            return Some(offset + index);
+    let mut at = 0;
+    while at < text.len() {
+        if whitespace_at(text, at) {
+            return Some(at);
         }
-        offset += chunk.valid().len() + chunk.invalid().len();
+        // A lone surrogate's bytes, never whitespace, are stepped over one at a time.
+        at += char_at(text, at).map_or(1, char::len_utf8);
     }
     None
 }
