@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 
-# The project's test environments (scripts/test_wheels.py, cibuildwheel's test-groups) install NumPy
-# binary only, wherever NumPy publishes a wheel for the interpreter and platform: there, no NumPy
-# means no such wheel.
+# scripts/test_wheels.py installs NumPy binary only, where NumPy publishes a wheel for the interpreter
+# and platform; cibuildwheel's test environment does not install it (yet). The reason names where.
 pytest.importorskip(
     "numpy",
-    reason="NumPy is not installed: the test environments install it from a binary wheel, and NumPy publishes "
-    f"none for {sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}"
-    f"{'t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''} on {sysconfig.get_platform()}; "
-    "elsewhere: pip install 'pyo3-showcase[numpy]'",
+    reason=f"NumPy is not installed for {sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}"
+    f"{'t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''} on {sysconfig.get_platform()} "
+    "(scripts/test_wheels.py installs it where NumPy publishes a wheel; cibuildwheel's test "
+    "environment does not): pip install 'pyo3-showcase[numpy]'",
 )
 
 import numpy as np
