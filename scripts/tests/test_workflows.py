@@ -33,7 +33,7 @@ WORKFLOW_FILES = [CI, RELEASE]
 
 # Logic belongs in scripts/, where it is typed and tested; a step's shell code stays this short.
 MAX_RUN_LINES = 3
-SELF_USES = re.compile(r"^\s*uses:\s+\$/\.github/workflows/[\w-]+\.yml\s*$")
+SELF_USES = re.compile(r"^\s*uses:\s+\./\.github/workflows/[\w-]+\.yml\s*(#.*)?$")
 PINNED_USES = re.compile(r"^\s*(?:-\s+)?uses:\s+[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(?:\.\d+){0,2}\s*$")
 # The only jobs that may write, and what they may write.
 WRITE_PERMISSIONS = {
@@ -101,7 +101,7 @@ def test_matches_the_vendored_schema(path: Path, schema: str) -> None:
 def test_every_action_is_pinned_by_commit_with_its_version(path: Path) -> None:
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r"^\s*(-\s+)?uses:", line)]
     assert lines, f"{path.name} uses no action at all?"
-    # This repository's own workflows come from the running commit ($/, GitHub's self-repository form).
+    # This repository's own reusable workflows (./.github/workflows/...) come from the running commit.
     unpinned = [line.strip() for line in lines if not PINNED_USES.match(line) and not SELF_USES.match(line)]
     assert not unpinned, f"pin these to a full commit SHA followed by `# vX.Y.Z`: {unpinned}"
 
@@ -287,7 +287,7 @@ def test_ci_runs_the_suite_through_the_readme_command_on_every_os() -> None:
 
 def test_a_tag_publishes_only_what_its_own_ci_passed(release: dict[str, Any]) -> None:
     """release.yml runs ci.yml on the tagged commit, and publish needs it; tags do not run CI twice."""
-    assert release["jobs"]["ci"]["uses"] == "$/.github/workflows/ci.yml"
+    assert release["jobs"]["ci"]["uses"] == "./.github/workflows/ci.yml"
     assert "ci" in release["jobs"]["publish"]["needs"]
     ci = load_yaml(CI)
     assert "workflow_call" in ci["on"]
