@@ -45,11 +45,6 @@ def build_tools_environment() -> Path:
     return environment
 
 
-def scripts_directory(environment: Path) -> Path:
-    """Where ENVIRONMENT keeps maturin and its Python (Scripts on Windows, bin elsewhere)."""
-    return venv_python(environment).parent
-
-
-def path_with_build_tools(environment: Path, path: str | None = os.environ.get("PATH")) -> str:
-    """PATH with the build tools' scripts first: maturin finds zig (ziglang) through that Python."""
-    return os.pathsep.join(part for part in (str(scripts_directory(environment)), path) if part)
+def path_with_build_tools(environment: Path, path: str | None) -> str:
+    """PATH with ENVIRONMENT's scripts first: maturin finds zig (ziglang) through the Python there."""
+    return os.pathsep.join(part for part in (str(venv_python(environment).parent), path) if part)

@@ -5,10 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from build_tools import build_tools_environment, path_with_build_tools, scripts_directory
+import pytest
+from build_tools import build_tools_environment, path_with_build_tools
+from build_wheels import BuildSettings, build
 from conftest import REPO
+from interpreters import discover
 from project import venv_python, venv_script
+from release_matrix import matrix
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -33,7 +38,35 @@ def test_every_caller_gets_the_same_environment_with_the_pinned_maturin() -> Non
 def test_its_python_has_the_pinned_zig_and_comes_first_on_path() -> None:
     environment = build_tools_environment()
     path = path_with_build_tools(environment, "/usr/bin")
-    assert path.split(os.pathsep)[0] == str(scripts_directory(environment))
+    assert path.split(os.pathsep) == [str(venv_python(environment).parent), "/usr/bin"]
     python = venv_python(environment)
     zig = subprocess.run([python, "-m", "ziglang", "version"], capture_output=True, text=True, check=True)
     assert zig.stdout.strip() == pinned("ziglang")
+
+
+class Started(Exception):
+    """Raised in place of starting maturin: the test needs only what would have been run."""
+
+
+def test_a_zig_build_runs_the_shared_maturin_whichever_environment_calls_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools, interpreters = build_tools_environment(), discover()
+    started: dict[str, object] = {}
+    popen = subprocess.Popen
+
+    def record(command: list[str], **options: object) -> object:
+        if Path(command[0]).name != "maturin":  # whatever else build() asks (interpreter details)
+            return popen(command, **options)  # type: ignore[call-overload]
+        started.update(command=command, env=options["env"])
+        raise Started
+
+    monkeypatch.setattr(subprocess, "Popen", record)
+    with pytest.raises(Started):
+        build(matrix().wheels["abi3"], interpreters, BuildSettings(REPO, tmp_path, "release", zig=True))
+    command, env = started["command"], started["env"]
+    assert isinstance(command, list)
+    assert isinstance(env, dict)
+    assert command[0] == str(venv_script(tools, "maturin"))
+    assert "--zig" in command
+    assert env["PATH"].split(os.pathsep)[0] == str(venv_python(tools).parent)
