@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
-# scripts/test_wheels.py installs NumPy binary only, where NumPy publishes a wheel for the interpreter
-# and platform; cibuildwheel's test environment does not install it (yet). The reason names where.
+# The release's test environments (scripts/test_wheels.py, cibuildwheel's test step) install NumPy,
+# binary only, wherever NumPy publishes a wheel: pyproject.toml's numpy group, whose markers leave out
+# only the interpreters and platforms it has none for.
 pytest.importorskip(
     "numpy",
     reason=f"NumPy is not installed for {sys.implementation.name} {sys.version_info.major}.{sys.version_info.minor}"
-    f"{'t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''} on {sysconfig.get_platform()} "
-    "(scripts/test_wheels.py installs it where NumPy publishes a wheel; cibuildwheel's test "
-    "environment does not): pip install 'pyo3-showcase[numpy]'",
+    f"{'t' if sysconfig.get_config_var('Py_GIL_DISABLED') else ''} on {sysconfig.get_platform()}: the release's "
+    "test environments leave it out only where NumPy publishes no wheel (pyproject.toml's numpy group); "
+    "elsewhere pip install 'pyo3-showcase[numpy]'",
 )
 
 import numpy as np
