@@ -17,7 +17,7 @@ from hypothesis.database import (
     MultiplexedDatabase,
     ReadOnlyDatabase,
 )
-from runtime import FREE_THREADED
+from runtime import FREE_THREADED, LARGE_TEXT_SETTING, large_text_mib
 
 import pyo3_showcase
 
@@ -59,6 +59,7 @@ def pytest_report_header() -> list[str]:
         f"pyo3_showcase {pyo3_showcase.__version__} from {Path(pyo3_showcase.__file__).parent}",
         f"interpreter: {sys.implementation.name} {sys.version.split()[0]} ({build} build)",
         f"hypothesis profile: {settings.get_current_profile_name()}",
+        f"large texts: {large_text_mib()} MiB ({LARGE_TEXT_SETTING})",
     ]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from runtime import FREE_THREADED
+from runtime import FREE_THREADED, large_text_mib
 
 from pyo3_showcase import count_words, search, search_py, search_sequential, search_sequential_detached, text
 
@@ -209,8 +209,10 @@ def test_every_code_point_separates_words_exactly_when_str_split_does(name: str)
 
 # Texts large enough for count_words and search to split them across threads (chunks of about 1 MiB). Only those
 # two split texts; the sequential variants are checked above, and in a debug build they would make this slow.
+# Their size is one setting (runtime.LARGE_TEXT_SETTING, in the report header): smaller under emulation.
 
-LARGE_TEXT_BYTES = 9 << 20
+CHUNK_BYTES = 1 << 20
+LARGE_TEXT_BYTES = large_text_mib() * CHUNK_BYTES
 
 
 def random_text(seed: int, tokens: list[str], weights: list[int]) -> str:
@@ -235,7 +237,8 @@ def only_multibyte_characters() -> str:
     )
 
 
-LONG_WORD = "日" * (1 << 20)  # 3 MiB without whitespace
+# A third of the large text without whitespace (3 MiB by default), and always longer than a chunk.
+LONG_WORD = "日" * max(LARGE_TEXT_BYTES // 9, CHUNK_BYTES // 3 + 1)
 
 
 def words_longer_than_a_chunk() -> str:
@@ -265,7 +268,7 @@ def test_parallel_counters_agree_with_search_py_on_texts_split_across_threads(na
     contents = make_text()
     path = tmp_path / "large.txt"
     path.write_bytes(contents.encode("utf-8"))
-    assert path.stat().st_size > 8 << 20
+    assert path.stat().st_size > LARGE_TEXT_BYTES - CHUNK_BYTES
     expected = {needle: search_py(contents, needle) for needle in needles_to_try}
     assert any(expected.values()) or name == "whitespace only", "the scenario should contain some of its needles"
     assert {needle: count_words(contents, needle) for needle in needles_to_try} == expected
