@@ -75,15 +75,40 @@ def library_search_path(library_dir: Path, environ: dict[str, str], system: str 
     return {variable: os.pathsep.join(directory for directory in directories if directory)}
 
 
-def example_environment(root: Path, library: Path, system: str = sys.platform) -> dict[str, str]:
-    """Build against the interpreter under test, in a target directory of its own, and run with its libpython."""
-    implementation = sys.implementation.name
-    version = platform.python_version()
+def same_path_every_run(target: Path, system: str = sys.platform) -> str:
+    """This interpreter under a path that is the same on every run: a link in TARGET, made to lead here.
+
+    PyO3's build script runs again, and PyO3 compiles again, whenever PYO3_PYTHON changes; the
+    interpreter under test sits in a fresh environment whose path changes with each clone and run.
+    Through the link, PyO3 asks the installation the environment was made from (the link's target
+    resolves to it), whose answers are the same. Windows makes links for administrators only.
+    """
+    if system == "win32":
+        return sys.executable
+    target.mkdir(parents=True, exist_ok=True)
+    link = target / "python"
+    if not (link.is_symlink() and os.readlink(link) == sys.executable):
+        fresh = target / f"python.{os.getpid()}"
+        fresh.unlink(missing_ok=True)
+        fresh.symlink_to(sys.executable)
+        fresh.replace(link)  # atomic: a suite building at the same time sees one link or the other
+    return str(link)
+
+
+def example_target(root: Path) -> Path:
+    """The example's cargo target directory for the interpreter under test: one per implementation and version."""
+    return build_directory(root) / f"{sys.implementation.name}-{platform.python_version()}"
+
+
+def example_environment(
+    root: Path, library: Path, system: str = sys.platform, python: str = sys.executable
+) -> dict[str, str]:
+    """Build against PYTHON (the interpreter under test), in a target directory of its own; run with its libpython."""
     # Drop settings such as PYO3_CONFIG_FILE (used to build wheels) so that PYO3_PYTHON alone picks the interpreter.
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYO3_")}
     env.update(
-        PYO3_PYTHON=sys.executable,
-        CARGO_TARGET_DIR=str(build_directory(root) / f"{implementation}-{version}"),
+        PYO3_PYTHON=python,
+        CARGO_TARGET_DIR=str(example_target(root)),
         USER=USER,
         **library_search_path(library.parent, env, system),
     )
@@ -125,7 +150,7 @@ def test_hello_example_embeds_the_interpreter_under_test() -> None:
     result = subprocess.run(
         [cargo, "run", "--locked", "--quiet", "--example", "hello"],
         cwd=root,
-        env=example_environment(root, library),
+        env=example_environment(root, library, python=same_path_every_run(example_target(root))),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
