@@ -38,12 +38,16 @@ import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from build_tools import build_tools_environment, path_with_build_tools
 from interpreters import Interpreter, discover, pypy_abi_of
 from project import REPO, last_line, venv_script
 from release_errors import UsageError, WheelBuildError, run_main
 from release_matrix import InterpreterKind, WheelKind, matrix
+
+if TYPE_CHECKING:
+    from cross_toolchain import CrossToolchain
 
 # Where a build says it happened, whatever directory it really ran in (see reproducible_env).
 REMAPPED_SOURCE = "/build/pyo3-showcase"
@@ -61,6 +65,7 @@ class BuildSettings:
     profile: str  # cargo profile
     zig: bool  # link for manylinux_2_28 with zig
     on_output: Callable[[str], None] = lambda line: None  # each line maturin and cargo print, as they do
+    cross: CrossToolchain | None = None  # cross-compile for another architecture (scripts/cross_toolchain.py)
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,10 @@ def build(kind: WheelKind, interpreters: list[Interpreter], settings: BuildSetti
     # Zig-linked (manylinux_2_28) and native builds use different linkers: separate caches, so that
     # alternating between them never recompiles everything.
     linkage = "-manylinux_2_28" if settings.zig else ""
+    if settings.cross:
+        command += ["--target", settings.cross.rust_target]
+        env = settings.cross.environment(env)
+        linkage += f"-{settings.cross.rust_target}"  # another rustc: another cache
     env["CARGO_TARGET_DIR"] = str(settings.source / "target" / f"wheels-{kind.name}{linkage}")
     say(f"== {kind.name}: {' '.join(['maturin', *command[1:]])}")
     output: list[str] = []

@@ -24,6 +24,43 @@ MISSING_DEBS = re.compile(r"Couldn't find these debs: (.+)")
 
 
 @dataclass(frozen=True)
+class Architecture:
+    """One architecture as Python, Debian and Rust name it, and where its programs find their loader."""
+
+    machine: str  # platform.machine(): x86_64, aarch64
+    debian: str  # dpkg's name: amd64, arm64
+    multiarch: str  # Debian's library directory name: x86_64-linux-gnu
+    loader: str  # the dynamic loader, relative to a root filesystem
+    rust_target: str  # x86_64-unknown-linux-gnu
+
+    @property
+    def library_dirs(self) -> tuple[str, ...]:
+        """Where a root filesystem of this architecture keeps its shared libraries, relative to it."""
+        return (f"usr/lib/{self.multiarch}", f"lib/{self.multiarch}")
+
+
+ARCHITECTURES = {
+    architecture.machine: architecture
+    for architecture in (
+        Architecture(
+            "x86_64",
+            "amd64",
+            "x86_64-linux-gnu",
+            "usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+            "x86_64-unknown-linux-gnu",
+        ),
+        Architecture(
+            "aarch64",
+            "arm64",
+            "aarch64-linux-gnu",
+            "usr/lib/ld-linux-aarch64.so.1",
+            "aarch64-unknown-linux-gnu",
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
 class RootFilesystem:
     """What building a root filesystem gave: the tree, or why not."""
 
@@ -41,9 +78,11 @@ def missing_tools(tools: Iterable[str] = ("debootstrap", "patchelf")) -> str | N
     return None
 
 
-def build(name: str, suite: str, packages: Iterable[str]) -> RootFilesystem:
+def build(name: str, suite: str, packages: Iterable[str], architecture: str | None = None) -> RootFilesystem:
     """CACHE_DIR/NAME: a minbase root filesystem of SUITE holding those of PACKAGES the suite has.
 
+    ARCHITECTURE is a Debian one (arm64); default the host's. A foreign one is installed under
+    emulation (QEMU registered with binfmt_misc), so it takes many minutes instead of one.
     Packages the suite lacks are left out and reported (debootstrap names them); any other failure
     leaves nothing behind. No mirror argument: debootstrap uses Debian's default archive, as it would
     for any user.
@@ -60,9 +99,11 @@ def build(name: str, suite: str, packages: Iterable[str]) -> RootFilesystem:
     while wanted:
         shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted or failed run
         # Progress goes to stderr: the programs that call this print their answer on stdout.
-        print(f"{name}: debootstrap {suite} with {','.join(wanted)} (about a minute) ...", file=sys.stderr, flush=True)
-        include = f"--include={','.join(wanted)}"
-        result = run_tool(["debootstrap", "--variant=minbase", include, suite, str(partial)])
+        duration = "many minutes, under emulation" if architecture else "about a minute"
+        print(f"{name}: debootstrap {suite} with {','.join(wanted)} ({duration}) ...", file=sys.stderr, flush=True)
+        options = ["--variant=minbase", f"--include={','.join(wanted)}"]
+        options += [f"--arch={architecture}"] if architecture else []
+        result = run_tool(["debootstrap", *options, suite, str(partial)])
         if result.returncode == 0:
             shutil.rmtree(root, ignore_errors=True)
             partial.rename(root)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -55,14 +55,19 @@ def wheel_name(distribution: str, version: str, kind: WheelKind, platform: str) 
 
 
 def expected_by_kind(
-    version: str, *, local_only: bool, pypy_abi: str | None = None, data: ReleaseData | None = None
+    version: str,
+    *,
+    local_only: bool,
+    emulated_archs: Sequence[str] = (),
+    pypy_abi: str | None = None,
+    data: ReleaseData | None = None,
 ) -> dict[str, set[str]]:
     """The wheel file names of a release of VERSION, by wheel kind."""
     data = data or matrix()
     version = normalized_version(version)
     kinds = with_pypy_abi(data.wheels, pypy_abi) if pypy_abi else data.wheels
     files: dict[str, set[str]] = {}
-    for target in data.selected(local_only=local_only):
+    for target in data.selected(local_only=local_only, emulated_archs=emulated_archs):
         for name in target.wheels:
             files.setdefault(name, set()).add(
                 wheel_name(data.distribution, version, kinds[name], target.platform_for(name))
@@ -71,15 +76,23 @@ def expected_by_kind(
 
 
 def expected_files(
-    version: str, *, local_only: bool, pypy_abi: str | None = None, data: ReleaseData | None = None
+    version: str,
+    *,
+    local_only: bool,
+    emulated_archs: Sequence[str] = (),
+    pypy_abi: str | None = None,
+    data: ReleaseData | None = None,
 ) -> set[str]:
     """The file names a release of VERSION holds: the sdist and every target's wheels.
 
-    ``local_only`` keeps the targets this machine builds; ``pypy_abi`` (e.g. "pypy311_pp73") is the
-    ABI tag of the PyPy that built the matching PyPy wheel, when it is not the one wheels.toml names.
+    ``local_only`` keeps the targets this machine builds, and of those it builds under emulation,
+    the ones of ``emulated_archs``; ``pypy_abi`` (e.g. "pypy311_pp73") is the ABI tag of the PyPy
+    that built the matching PyPy wheel, when it is not the one wheels.toml names.
     """
     data = data or matrix()
-    wheels = expected_by_kind(version, local_only=local_only, pypy_abi=pypy_abi, data=data)
+    wheels = expected_by_kind(
+        version, local_only=local_only, emulated_archs=emulated_archs, pypy_abi=pypy_abi, data=data
+    )
     return {f"{data.distribution}-{normalized_version(version)}.tar.gz"}.union(*wheels.values())
 
 

@@ -18,6 +18,7 @@ import argparse
 import functools
 import json
 import os
+import platform
 import re
 import shutil
 import subprocess
@@ -33,12 +34,16 @@ from release_matrix import InterpreterKind, matrix
 
 INTERPRETER_NAME = re.compile(r"python3\.\d+t?|pypy3\.\d+|(python|pypy)[\d.]*t?\.exe")
 PYPY_SOABI = re.compile(r"(pypy3\d+)-(pp\d+)(-.+)?")
-# Where scripts/provision_interpreters.py links what it provides.
+# Where scripts/provision_interpreters.py links what it provides for this machine.
 PROVISIONED_BIN = CACHE_DIR / "bin"
 
+# This machine's architecture as Python names it (platform.machine(): x86_64, aarch64).
+HOST_MACHINE = platform.machine()
+
 PROBE = (
-    "import json, sys, sysconfig; print(json.dumps({"
+    "import json, platform, sys, sysconfig; print(json.dumps({"
     "'implementation': sys.implementation.name, 'version': list(sys.version_info[:3]), "
+    "'machine': platform.machine(), "
     "'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), 'executable': sys.executable, "
     "'virtual_environment': sys.prefix != sys.base_prefix}))"
 )
@@ -54,6 +59,7 @@ class Interpreter:
     version: str  # full version, e.g. "3.13.0"
     path: Path
     source: str  # where it was found: PATH, pyenv, uv or PYO3_SHOWCASE_PYTHONS
+    machine: str = HOST_MACHINE  # x86_64, aarch64: another than this machine's runs under emulation
 
     @property
     def tag(self) -> str:
@@ -85,6 +91,7 @@ def probe(path: Path, source: str) -> Interpreter | None:
         version=f"{major}.{minor}.{micro}",
         path=path,
         source=source,
+        machine=facts["machine"],
     )
 
 
@@ -147,19 +154,30 @@ def from_environment() -> Iterator[tuple[Path, str]]:
             yield candidate, "PYO3_SHOWCASE_PYTHONS"
 
 
-def from_provisioned() -> Iterator[tuple[Path, str]]:
-    """Candidates that scripts/provision_interpreters.py made available."""
-    for candidate in interpreters_in(PROVISIONED_BIN):
-        yield candidate, "provisioned"
+def provisioned_bin(machine: str = HOST_MACHINE) -> Path:
+    """Where scripts/provision_interpreters.py links the interpreters it provides for MACHINE."""
+    return PROVISIONED_BIN if machine == HOST_MACHINE else CACHE_DIR / f"bin-{machine}"
 
 
-def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Interpreter]:
-    """Every supported interpreter, one per kind and version (the first source wins), sorted.
+def from_provisioned(machine: str) -> Iterator[tuple[Path, str]]:
+    """Candidates that scripts/provision_interpreters.py made available for MACHINE.
 
-    Without CANDIDATES, looks in every source, once per process: forget() makes the next call look again.
+    Each as the binary its link leads to: a venv made from it records that directory as its home,
+    and CPython 3.13 finds its standard library only from there (3.14 follows the link itself).
+    """
+    for candidate in interpreters_in(provisioned_bin(machine)):
+        yield candidate.resolve(), "provisioned"
+
+
+def discover(candidates: Iterable[tuple[Path, str]] | None = None, machine: str = HOST_MACHINE) -> list[Interpreter]:
+    """Every supported interpreter of MACHINE, one per kind and version (the first source wins), sorted.
+
+    MACHINE is this machine's architecture by default; another one's interpreters run under
+    emulation (scripts/emulation.py). Without CANDIDATES, looks in every source, once per process
+    and machine: forget() makes the next call look again.
     """
     if candidates is None:
-        return list(discover_everywhere())
+        return list(discover_everywhere(machine))
     candidates = [(path, source) for path, source in candidates if "shims" not in path.parts]
     # Each probe starts an interpreter: ask them all at once.
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -169,7 +187,7 @@ def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Inter
     for (path, _), interpreter in zip(candidates, probed, strict=True):
         real = path.resolve()
         # Only an accepted interpreter marks its file as seen: a rejected venv symlinks to the same file.
-        if real in seen_paths or interpreter is None or not interpreter.supported:
+        if real in seen_paths or interpreter is None or not interpreter.supported or interpreter.machine != machine:
             continue
         seen_paths.add(real)
         found.setdefault(interpreter.tag, interpreter)
@@ -177,9 +195,10 @@ def discover(candidates: Iterable[tuple[Path, str]] | None = None) -> list[Inter
 
 
 @functools.cache
-def discover_everywhere() -> tuple[Interpreter, ...]:
+def discover_everywhere(machine: str) -> tuple[Interpreter, ...]:
     """discover() over every source (pyenv's shims only forward to pyenv's versions, found anyway)."""
-    return tuple(discover([*from_environment(), *from_path(), *from_pyenv(), *from_uv(), *from_provisioned()]))
+    sources = [*from_environment(), *from_path(), *from_pyenv(), *from_uv(), *from_provisioned(machine)]
+    return tuple(discover(sources, machine))
 
 
 def forget() -> None:

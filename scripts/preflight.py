@@ -3,7 +3,7 @@
 It takes seconds and runs before anything is compiled; the one line names what is missing and the
 command that provides it.
 
-Usage: python scripts/preflight.py [--python TAG]... [--allow-untested KIND]...
+Usage: python scripts/preflight.py [--python TAG]... [--allow-untested KIND]... [--arch MACHINE]...
 
 For this machine's targets in wheels.toml (scripts/release_matrix.py):
 - tools: Rust (cargo, at least Cargo.toml's rust-version), git and uv; maturin, zig and the audit
@@ -16,6 +16,10 @@ For this machine's targets in wheels.toml (scripts/release_matrix.py):
   that provides it, unless --allow-untested names the interpreter kind, or nothing can provide it on
   this machine at all (free-threaded CPython where uv cannot download: Debian builds none): then its
   cells read "untested here" with the reason, loudly, and the hosted workflow tests them.
+With --arch MACHINE (aarch64), also for wheels.toml's targets of that architecture that this machine
+builds under emulation: QEMU registered for its programs (scripts/emulation.py), a Rust that
+cross-compiles for it (scripts/cross_toolchain.py), and its interpreters (provided the same way, for
+that architecture). A kind of wheel whose builder is missing there is named by the wheels stage.
 Exit codes: 0 ready; 19 something is missing (PreflightError: the one line names it and its remedy).
 """
 
@@ -29,11 +33,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interpreters import discover
+import cross_toolchain
+from cross_toolchain import CrossToolchain
+from emulation import Qemu, registered_qemu
+from interpreters import HOST_MACHINE, discover
 from project import CACHE_DIR, REPO, run_tool
 from provision_interpreters import Unprovided, provide
 from release_errors import PreflightError, run_main
-from release_matrix import InterpreterKind, WheelKind, matrix
+from release_matrix import InterpreterKind, Target, WheelKind, matrix
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -54,12 +61,30 @@ class Readiness:
 
     untested: dict[str, str] = field(default_factory=dict)  # interpreter tag -> reason
     provided: list[str] = field(default_factory=list)  # what was provisioned just now
+    emulated: dict[str, EmulatedReadiness] = field(default_factory=dict)  # by architecture
 
     def line(self) -> str:
         """One line for the report."""
         untested = f"; untested here: {', '.join(self.untested)}" if self.untested else ""
         provided = f"; provided {', '.join(self.provided)}" if self.provided else ""
-        return f"tools, disk and interpreters ready{provided}{untested}"
+        emulated = "".join(f"; {arch}: {ready.line()}" for arch, ready in self.emulated.items())
+        return f"tools, disk and interpreters ready{provided}{untested}{emulated}"
+
+
+@dataclass
+class EmulatedReadiness:
+    """What builds and tests one other architecture's wheels here."""
+
+    qemu: Qemu
+    toolchain: CrossToolchain
+    interpreters: Readiness  # its interpreters: those untested, and those provided just now
+
+    def line(self) -> str:
+        """One part of the report's line."""
+        untested = self.interpreters.untested
+        return f"{self.qemu.line()}, {self.toolchain.description}" + (
+            f", untested here: {', '.join(untested)}" if untested else ""
+        )
 
 
 def needs_builder(kind: WheelKind) -> bool:
@@ -102,13 +127,18 @@ def check_disk(path: Path, needed: int, what: str) -> None:
         )
 
 
-def required_interpreters(tested: Sequence[str]) -> tuple[dict[InterpreterKind, str], set[InterpreterKind]]:
-    """What this machine needs: each interpreter with why, and those of them needed to build a wheel."""
+def required_interpreters(
+    tested: Sequence[str], targets: Sequence[Target], *, builders_required: bool = True
+) -> tuple[dict[InterpreterKind, str], set[InterpreterKind]]:
+    """What TARGETS need: each interpreter with why, and those of them needed to build a wheel.
+
+    Without BUILDERS_REQUIRED, a missing builder only leaves its wheel unbuilt (the wheels stage names it).
+    """
     data = matrix()
     needs: dict[InterpreterKind, str] = {}
     builders: set[InterpreterKind] = set()
-    for kind in data.kinds_of(data.selected(local_only=True)):
-        if needs_builder(kind):
+    for kind in data.kinds_of(targets):
+        if needs_builder(kind) and builders_required:
             builder = InterpreterKind(kind.build)
             builders.add(builder)
             needs[builder] = f"builds the {kind.name} wheel"
@@ -124,14 +154,20 @@ def refusal(item: Unprovided, why_needed: str) -> str:
     return f"{item.kind.tag} ({item.kind.description}) {why_needed} and is missing: {item.reason}; provide it: {remedy}"
 
 
-def check_interpreters(tested: Sequence[str], allowed_untested: Sequence[str]) -> Readiness:
-    """Provide the interpreters the release needs; PreflightError for one that cannot be had."""
-    needs, builders = required_interpreters(tested)
-    before = {interpreter.tag for interpreter in discover()}
+def check_interpreters(
+    tested: Sequence[str], allowed_untested: Sequence[str], machine: str = HOST_MACHINE
+) -> Readiness:
+    """Provide the interpreters the release needs on MACHINE; PreflightError for one that cannot be had."""
+    data = matrix()
+    if machine == HOST_MACHINE:
+        needs, builders = required_interpreters(tested, data.selected(local_only=True))
+    else:
+        needs, builders = required_interpreters(tested, data.emulated_targets(machine), builders_required=False)
+    before = {interpreter.tag for interpreter in discover(machine=machine)}
     if missing := [kind for kind in needs if kind.tag not in before]:
         check_disk(CACHE_DIR, FREE_FOR_INTERPRETERS, "interpreters provided offline")
-    unprovided = provide(missing) if missing else []
-    readiness = Readiness(provided=sorted({i.tag for i in discover()} - before))
+    unprovided = provide(missing, machine=machine) if missing else []
+    readiness = Readiness(provided=sorted({i.tag for i in discover(machine=machine)} - before))
     for item in unprovided:
         # Nothing here provides it, and it only tests: loud, and left to the hosted workflow.
         unobtainable = item.remedy is None and item.kind not in builders
@@ -142,14 +178,32 @@ def check_interpreters(tested: Sequence[str], allowed_untested: Sequence[str]) -
     return readiness
 
 
-def preflight(tested: Sequence[str] = (), allowed_untested: Sequence[str] = ()) -> Readiness:
-    """Everything the release needs on this machine, provided or named; PreflightError if not."""
+def check_emulation(machine: str, tested: Sequence[str], allowed_untested: Sequence[str]) -> EmulatedReadiness:
+    """QEMU, a cross-compiling Rust and the interpreters for MACHINE's wheels; PreflightError if one is missing."""
+    if not matrix().emulated_targets(machine):
+        archs = ", ".join(matrix().emulated_archs()) or "none"
+        raise PreflightError(f"--arch {machine}: wheels.toml has no emulated target of that architecture ({archs})")
+    qemu = registered_qemu(machine)
+    interpreters = check_interpreters(tested, allowed_untested, machine)
+    return EmulatedReadiness(qemu, cross_toolchain.provide(machine), interpreters)
+
+
+def preflight(
+    tested: Sequence[str] = (), allowed_untested: Sequence[str] = (), emulated: Sequence[str] = ()
+) -> Readiness:
+    """Everything the release needs on this machine, provided or named; PreflightError if not.
+
+    EMULATED names the other architectures whose wheels are built and tested here too, under QEMU.
+    """
     supported = {kind.tag for kind in matrix().interpreters}
     if unknown := sorted({*tested, *allowed_untested} - supported):
         raise PreflightError(f"{', '.join(unknown)}: not an interpreter wheels.toml lists ({', '.join(supported)})")
     check_tools()
     check_disk(REPO / "target", FREE_FOR_BUILDS, "the wheel builds")
-    return check_interpreters(tested, allowed_untested)
+    readiness = check_interpreters(tested, allowed_untested)
+    for machine in dict.fromkeys(emulated):
+        readiness.emulated[machine] = check_emulation(machine, tested, allowed_untested)
+    return readiness
 
 
 def main() -> int:
@@ -159,8 +213,11 @@ def main() -> int:
     parser.add_argument(
         "--allow-untested", action="append", default=[], metavar="TAG", help="this interpreter may be missing"
     )
+    parser.add_argument(
+        "--arch", action="append", default=[], metavar="MACHINE", help="also this architecture, under emulation"
+    )
     args = parser.parse_args()
-    return run_main(lambda: print(preflight(args.python, args.allow_untested).line()))
+    return run_main(lambda: print(preflight(args.python, args.allow_untested, args.arch).line()))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The main job: build, audit, test and publish a release, locally, exactly as a tag does on GitHub.
 
 Usage: python scripts/release.py [--tag vX.Y.Z] [--out DIR] [--python TAG]... [--allow-untested TAG]...
-                                 [--jobs N] [--repository NAME | --repository-url URL] [--keep-serving]
+                                 [--arch MACHINE]... [--jobs N] [--repository NAME | --repository-url URL]
+                                 [--keep-serving]
 
 Stages (each a program in scripts/ that the GitHub workflows call too):
  0. preflight      in seconds, before any compile: tools, disk and interpreters are there or are
@@ -24,7 +25,10 @@ Any failure stops the release with one line, before anything is uploaded. The re
 printed at the end) is also written as OUT/report.json. Files appear in OUT/dist only once they
 are complete; an interrupted run leaves no server running and no half-written file there.
 --python narrows the interpreters the release tests on; --allow-untested lets the named one be
-missing (see scripts/preflight.py). A terminal shows live progress; anything else one line per step.
+missing (see scripts/preflight.py). --arch aarch64 adds wheels.toml's targets of that architecture
+that this machine builds under emulation: cross-compiled (scripts/cross_toolchain.py), audited,
+tested on that architecture's interpreters under QEMU (scripts/emulation.py), gated, published and
+installed back with the rest. A terminal shows live progress; anything else one line per step.
 
 Exit codes: 0 released; otherwise the failing stage's code (see scripts/release_errors.py).
 """
@@ -32,6 +36,7 @@ Exit codes: 0 released; otherwise the failing stage's code (see scripts/release_
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shutil
 import signal
@@ -48,7 +53,9 @@ import post_publish_check
 import publish
 import test_wheels
 import version_gate
-from interpreters import discover, missing_kinds
+from debian_roots import ARCHITECTURES
+from emulation import EMULATED_TEST_ENV
+from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
 from preflight import Readiness, preflight
 from project import REPO, on_a_terminal, shared_build
 from release_errors import WheelBuildError, WheelTestError, run_main
@@ -84,33 +91,45 @@ def build_progress(console: Console) -> Iterator[Callable[[str, str], Callable[[
         yield start
 
 
-def build_all_wheels(
-    source: Path, staging: Path, report: Report, console: Console
-) -> tuple[list[Path], dict[str, str]]:
-    """Build every wheel kind of this machine's targets from the unpacked sdist.
+def wheel_machine(wheel: str) -> str:
+    """The architecture a wheel's file name says it is for (its platform tag's end: x86_64, aarch64)."""
+    platform = wheel.removesuffix(".whl").rsplit("-", 1)[-1]
+    return next((machine for machine in ARCHITECTURES if platform.endswith(f"_{machine}")), HOST_MACHINE)
 
-    Returns the wheels, and the kinds not buildable here with the reason (the gate names them).
+
+def build_all_wheels(
+    source: Path, staging: Path, readiness: Readiness, report: Report, console: Console
+) -> tuple[list[Path], dict[tuple[str, str], str]]:
+    """Build every wheel kind of this machine's targets from the unpacked sdist, natively and emulated.
+
+    Returns the wheels, and the (platform, kind) pairs not buildable here with the reason (the gate names them).
     """
     data = matrix()
-    kinds = data.kinds_of(data.selected(local_only=True))
-    interpreters = discover()
+    native = build_wheels.BuildSettings(source, staging, "release", zig=True)
+    builds = [(HOST_MACHINE, target, native) for target in data.selected(local_only=True)]
+    for machine, emulated in readiness.emulated.items():
+        cross = dataclasses.replace(native, cross=emulated.toolchain)
+        builds += [(machine, target, cross) for target in data.emulated_targets(machine)]
+    jobs = [(machine, target, kind, shared) for machine, target, shared in builds for kind in data.kinds_of([target])]
     wheels: list[Path] = []
-    unbuildable: dict[str, str] = {}
+    unbuildable: dict[tuple[str, str], str] = {}
     with build_progress(console) as start:
-        for number, kind in enumerate(kinds, 1):
-            on_output = start(kind.name, f"{number} of {len(kinds)}")
-            settings = build_wheels.BuildSettings(source, staging, "release", zig=True, on_output=on_output)
-            result = build_wheels.build(kind, interpreters, settings)
-            console.print(f"{kind.name}: {result.note} ({result.seconds:.0f} s)", highlight=False)
+        for number, (machine, target, kind, shared) in enumerate(jobs, 1):
+            label = kind.name if machine == HOST_MACHINE else f"{kind.name} {machine}"
+            settings = dataclasses.replace(shared, on_output=start(label, f"{number} of {len(jobs)}"))
+            result = build_wheels.build(kind, discover(machine=machine), settings)
+            console.print(f"{label}: {result.note} ({result.seconds:.0f} s)", highlight=False)
+            platform = target.platform_for(kind.name)
             if result.wheel is None:
-                unbuildable[kind.name] = result.note.removeprefix("not buildable here: ")
-                report.cells.append(Cell(kind.name, "-", result.note))
+                unbuildable[(platform, kind.name)] = result.note.removeprefix("not buildable here: ")
+                report.cells.append(Cell(f"{kind.name} {platform}", "-", result.note))
             else:
                 wheels.append(result.wheel)
     if not wheels:
         raise WheelBuildError("no wheel could be built; see the maturin output above")
+    unbuilt = [f"{kind} {platform}" for platform, kind in unbuildable]
     report.stage("wheels").detail = f"{len(wheels)} built" + (
-        f"; not buildable here: {', '.join(unbuildable)}" if unbuildable else ""
+        f"; not buildable here: {', '.join(unbuilt)}" if unbuilt else ""
     )
     return wheels, unbuildable
 
@@ -120,30 +139,41 @@ def test_all_wheels(
 ) -> None:
     """Run the suite for each wheel on each installed interpreter it claims; name the cells that cannot run.
 
-    Each wheel gets a wheelhouse of its own, so the installer cannot prefer a sibling (GIL 3.15
-    would otherwise always take the abi3t wheel, and the abi3 wheel would go untested there).
+    A wheel of another architecture runs on that architecture's interpreters, under emulation, with
+    the sizes that fit it (emulation.EMULATED_TEST_ENV). Each wheel gets a wheelhouse of its own, so
+    the installer cannot prefer a sibling (GIL 3.15 would otherwise always take the abi3t wheel, and
+    the abi3 wheel would go untested there).
     """
-    interpreters = [i for i in discover() if not args.python or i.tag in args.python]
     wanted = [kind for kind in matrix().interpreters if not args.python or kind.tag in args.python]
-    missing = dict(line.split(": ", 1) for line in missing_kinds(interpreters, wanted))
-    missing.update(readiness.untested)
+    machines = {HOST_MACHINE: readiness} | {arch: ready.interpreters for arch, ready in readiness.emulated.items()}
+    interpreters: dict[str, list[Interpreter]] = {}
+    missing: dict[str, dict[str, str]] = {}
+    for machine, machine_readiness in machines.items():
+        interpreters[machine] = [i for i in discover(machine=machine) if not args.python or i.tag in args.python]
+        missing[machine] = dict(line.split(": ", 1) for line in missing_kinds(interpreters[machine], wanted))
+        missing[machine].update(machine_readiness.untested)
     suites = []
     for wheel in wheels:
         wheelhouse = out / "work" / "wheelhouses" / wheel.name
         wheelhouse.mkdir(parents=True, exist_ok=True)
         (wheelhouse / wheel.name).unlink(missing_ok=True)
         os.link(wheel, wheelhouse / wheel.name)
+        machine = wheel_machine(wheel.name)
         kind = wheel.name.split("-")[3].split(".")[-1]  # the ABI names the suite: abi3, cp314t, abi3t, pypy311_pp80
+        emulated = machine != HOST_MACHINE
         # The release gate's examples are the same on every run (tests/conftest.py).
-        options = test_wheels.SuiteOptions(hypothesis_profile="release")
+        options = test_wheels.SuiteOptions(
+            hypothesis_profile="release", environment=EMULATED_TEST_ENV if emulated else {}
+        )
+        suffix = f"-{machine}" if emulated else ""
         suites += [
-            test_wheels.SuiteRun(f"{i.tag}-{kind}", i, wheelhouse, options)
-            for i in interpreters
+            test_wheels.SuiteRun(f"{i.tag}-{kind}{suffix}", i, wheelhouse, options)
+            for i in interpreters[machine]
             if claims(wheel.name, i.tag)
         ]
         report.cells.extend(
             Cell(wheel.name, tag, f"untested here: {reason}")
-            for tag, reason in missing.items()
+            for tag, reason in missing[machine].items()
             if claims(wheel.name, tag)
         )
     outcomes = test_wheels.run_suites(suites, out / "work" / "envs", out / "logs", args.jobs)
@@ -184,6 +214,14 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument(
         "--allow-untested", action="append", default=[], metavar="TAG", help="this interpreter may be missing"
     )
+    parser.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="MACHINE",
+        choices=matrix().emulated_archs(),
+        help="also this architecture's wheels, built and tested under emulation (%(choices)s)",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="test suites at a time (%(default)s)")
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--repository", help="publish to this twine repository (.pypirc), e.g. testpypi")
@@ -203,7 +241,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
     tag = args.tag or version_gate.tag_from_environment()
 
     with stage(report, "preflight") as record:
-        readiness = preflight(args.python, args.allow_untested)
+        readiness = preflight(args.python, args.allow_untested, args.arch)
         record.detail = readiness.line()
     with stage(report, "version gate") as record:
         release = version_gate.check_release(REPO, tag)
@@ -219,19 +257,25 @@ def run(args: argparse.Namespace, report: Report) -> None:
             source = build_sdist.unpack_sdist(sdist, build_directory)
             record.detail = sdist.name
         with stage(report, "wheels"):
-            wheels, unbuildable = build_all_wheels(source, staging, report, console)
+            wheels, unbuildable = build_all_wheels(source, staging, readiness, report, console)
     with stage(report, "audit") as record:
         audit_wheels.audit([*wheels, sdist])
         record.detail = f"{len(wheels) + 1} files compliant"
     with stage(report, "test"):
         test_all_wheels(wheels, out, args, readiness, report)
     with stage(report, "expected set") as record:
-        expected = expected_wheels.expected_by_kind(release.version, local_only=True, pypy_abi=pypy_abi_built(wheels))
+        pypy_abi = pypy_abi_built(wheels)
+        expected = expected_wheels.expected_by_kind(
+            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abi
+        )
         not_buildable = {
-            name: unbuildable[kind] for kind, names in expected.items() if kind in unbuildable for name in names
+            name: reason
+            for (platform, kind), reason in unbuildable.items()
+            for name in expected.get(kind, ())
+            if name.endswith(f"-{platform}.whl")
         }
         expected_files = expected_wheels.expected_files(
-            release.version, local_only=True, pypy_abi=pypy_abi_built(wheels)
+            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abi
         )
         expected_wheels.check_release_dir(staging, expected_files, not_buildable)
         record.detail = "exactly the expected files"
@@ -244,7 +288,12 @@ def run(args: argparse.Namespace, report: Report) -> None:
             record.detail = publish.publish_files(files, index)
         with stage(report, "post-publish") as record:
             post_publish_check.check_served_bytes(release.version, index.simple_url, out / "dist", wait=0)
-            interpreters = [(i.path, i.tag) for i in discover() if not args.python or i.tag in args.python]
+            interpreters = [
+                (i.path, i.tag if machine == HOST_MACHINE else f"{i.tag}-{machine}")
+                for machine in [HOST_MACHINE, *readiness.emulated]
+                for i in discover(machine=machine)
+                if not args.python or i.tag in args.python
+            ]
             results = post_publish_check.run_checks(release.version, index.simple_url, interpreters)
             report.post_publish = [
                 Cell(f"pyo3-showcase=={release.version}", r.interpreter, r.detail, r.seconds) for r in results

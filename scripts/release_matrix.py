@@ -131,6 +131,7 @@ class Target:
     identifier: str  # platform part of cibuildwheel's build identifiers
     wheels: tuple[str, ...]  # WheelKind names
     local: bool  # built on this machine too
+    emulated: bool  # built on this machine when asked for its arch: cross-compiled, tested under QEMU
     tested_on_runner: bool  # the runner installs these wheels natively, so it tests them again
     macosx_deployment_target: str | None
     platform_by_wheel: Mapping[str, str]  # a wheel kind whose platform tag differs from `platform`
@@ -158,9 +159,22 @@ class ReleaseData:
     targets: tuple[Target, ...]
     runners: Mapping[str, Runner]
 
-    def selected(self, *, local_only: bool) -> tuple[Target, ...]:
-        """Every target, or only those this machine builds."""
-        return tuple(target for target in self.targets if target.local or not local_only)
+    def selected(self, *, local_only: bool, emulated_archs: Iterable[str] = ()) -> tuple[Target, ...]:
+        """Every target, or only those this machine builds: natively, and under emulation for EMULATED_ARCHS."""
+        archs = set(emulated_archs)
+        return tuple(
+            target
+            for target in self.targets
+            if target.local or (target.emulated and target.archs in archs) or not local_only
+        )
+
+    def emulated_targets(self, arch: str) -> tuple[Target, ...]:
+        """The targets of architecture ARCH that this machine builds under emulation when asked for it."""
+        return tuple(target for target in self.targets if target.emulated and target.archs == arch)
+
+    def emulated_archs(self) -> tuple[str, ...]:
+        """The architectures this machine can build and test under emulation, each once."""
+        return tuple(dict.fromkeys(target.archs for target in self.targets if target.emulated))
 
     def served_by(self, kind: WheelKind) -> tuple[InterpreterKind, ...]:
         """The supported interpreters whose installer accepts a ``kind`` wheel: each is tested with it."""
@@ -269,6 +283,7 @@ TARGET_KEYS: dict[str, type] = {
 }
 OPTIONAL_TARGET_KEYS: dict[str, type] = {
     "local": bool,
+    "emulated": bool,
     "tested_on_runner": bool,
     "macosx_deployment_target": str,
     "platform_by_wheel": dict,
@@ -335,6 +350,7 @@ def parse_target(path: Path, number: int, table: Mapping[str, Any], data: dict[s
         identifier=table["identifier"],
         wheels=tuple(table["wheels"]),
         local=table.get("local", False),
+        emulated=table.get("emulated", False),
         tested_on_runner=table.get("tested_on_runner", True),
         macosx_deployment_target=table.get("macosx_deployment_target"),
         platform_by_wheel=dict(table.get("platform_by_wheel", {})),
@@ -343,6 +359,8 @@ def parse_target(path: Path, number: int, table: Mapping[str, Any], data: dict[s
         raise malformed(path, f"{where}.wheels names {', '.join(unknown)}, which [wheels] does not define")
     if len(set(target.wheels)) != len(target.wheels):
         raise malformed(path, f"{where}.wheels lists a kind twice")
+    if target.emulated and (target.local or target.cibuildwheel != "linux"):
+        raise malformed(path, f"{where}: only a Linux target that is not built natively (local) can be emulated")
     if target.runner not in data["runners"]:
         raise malformed(path, f"{where}.runner {target.runner} has no [runners.{target.runner!r}] table")
     if stray := sorted(target.platform_by_wheel.keys() - set(target.wheels)):

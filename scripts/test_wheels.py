@@ -1,13 +1,16 @@
 """Install pyo3-showcase from a wheelhouse into a fresh environment per interpreter and run the tests.
 
-Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--runner LABEL] [--jobs N]
+Usage: python scripts/test_wheels.py WHEELHOUSE [--python TAG]... [--runner LABEL | --arch MACHINE] [--jobs N]
                                     [--parallel-threads WHERE] [--hypothesis-profile explore|release]
                                     [--log-dir DIR] [-- PYTEST_ARGS...]
 
 Which interpreters: those named with --python (cp310, cp314t, pp311, ...); else, with --runner, every
 interpreter that runner's wheels serve (scripts/release_matrix.py; all must be installed: run
 scripts/provision_interpreters.py --runner LABEL first); else every one this machine's wheels serve,
-where a missing kind is listed with its reason, one line each, never skipped silently.
+where a missing kind is listed with its reason, one line each, never skipped silently. --arch
+aarch64 tests the wheels of that architecture on its interpreters (scripts/provision_interpreters.py
+--arch aarch64), under QEMU (scripts/emulation.py), with the sizes that fit emulation
+(emulation.EMULATED_TEST_ENV, shown in pytest's header) and no pytest-run-parallel pass.
 
 For each, a new virtual environment gets the test dependencies (dependency group "test" of
 pyproject.toml) and pyo3-showcase from WHEELHOUSE alone (no index, binary only), and the suite runs.
@@ -38,13 +41,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from interpreters import Interpreter, discover, missing_kinds
+from emulation import EMULATED_TEST_ENV, registered_qemu
+from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
 from project import BUILD_CACHE, CACHE_DIR, REPO, on_a_terminal, venv_python, venv_script
 from release_errors import UsageError, WheelTestError, run_main
 from release_matrix import matrix
@@ -63,6 +67,7 @@ class SuiteOptions:
     pytest_args: tuple[str, ...] = ()
     parallel_threads: bool = False  # a second pass under pytest-run-parallel, and the release-profile check
     hypothesis_profile: str = "explore"  # or "release": the same examples on every run
+    environment: Mapping[str, str] = field(default_factory=dict)  # set for the suite (emulation's sizes)
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
             "PYO3_SHOWCASE_EMBEDDING_TARGET": str(BUILD_CACHE / "embedding"),  # tests/test_embedding.py
             "PYO3_SHOWCASE_HYPOTHESIS_DB": os.environ.get("PYO3_SHOWCASE_HYPOTHESIS_DB", str(CACHE_DIR / "hypothesis")),
             "PYO3_SHOWCASE_CHECK_RELEASE_PROFILE": "1" if options.parallel_threads else "0",
+            **options.environment,
         }
         outcome.step = "testing"
         passed = logged(pytest, outcome.log, env=env) == 0
@@ -271,15 +277,22 @@ def summary(outcomes: list[Outcome], missing: list[str]) -> str:
     return "\n".join(lines)
 
 
-def chosen_interpreters(requested: list[str], runner: str | None) -> tuple[list[Interpreter], list[str]]:
+def chosen_interpreters(
+    requested: list[str], runner: str | None, machine: str = HOST_MACHINE
+) -> tuple[list[Interpreter], list[str]]:
     """The interpreters to test, and a line for each wanted kind that is missing (never silently)."""
     data = matrix()
-    found = discover()
+    found = discover(machine=machine)
     if requested:
         if unknown := sorted(set(requested) - {i.tag for i in found}):
             raise UsageError(f"not installed here: {', '.join(unknown)} (scripts/provision_interpreters.py)")
         return [i for i in found if i.tag in requested], []
-    wanted = data.interpreters_for(data.tested_on(runner) if runner else data.selected(local_only=True))
+    if runner:
+        wanted = data.interpreters_for(data.tested_on(runner))
+    elif machine != HOST_MACHINE:
+        wanted = data.interpreters_for(data.emulated_targets(machine))
+    else:
+        wanted = data.interpreters_for(data.selected(local_only=True))
     chosen = [i for i in found if i.tag in {kind.tag for kind in wanted}]
     missing = missing_kinds(found, wanted)
     if runner and missing:
@@ -294,18 +307,22 @@ def test_wheelhouse(args: argparse.Namespace, pytest_args: list[str]) -> None:
     """Test the wheelhouse on each chosen interpreter and print a summary; WheelTestError if any failed."""
     if not any(args.wheelhouse.glob("pyo3_showcase-*.whl")):
         raise UsageError(f"no pyo3_showcase wheel in {args.wheelhouse}; build one first")
-    interpreters, missing = chosen_interpreters(args.python, args.runner)
+    interpreters, missing = chosen_interpreters(args.python, args.runner, args.arch)
     if not interpreters:
         raise UsageError("no supported Python interpreter found (scripts/provision_interpreters.py provides them)")
+    emulated = args.arch != HOST_MACHINE
+    if emulated:
+        registered_qemu(args.arch)  # one line naming what is missing, rather than a failing suite
     suites = [
         SuiteRun(
-            i.tag,
+            f"{i.tag}-{args.arch}" if emulated else i.tag,
             i,
             args.wheelhouse.resolve(),
             SuiteOptions(
                 tuple(pytest_args),
-                parallel_threads_wanted(i, interpreters, args.parallel_threads),
+                not emulated and parallel_threads_wanted(i, interpreters, args.parallel_threads),
                 args.hypothesis_profile,
+                EMULATED_TEST_ENV if emulated else {},
             ),
         )
         for i in interpreters
@@ -323,7 +340,14 @@ def main() -> int:
     parser.add_argument(
         "--python", action="append", default=[], metavar="TAG", help="test only this interpreter kind; repeatable"
     )
-    parser.add_argument("--runner", help="test what this GitHub runner of the release tests (wheels.toml)")
+    machine = parser.add_mutually_exclusive_group()
+    machine.add_argument("--runner", help="test what this GitHub runner of the release tests (wheels.toml)")
+    machine.add_argument(
+        "--arch",
+        default=HOST_MACHINE,
+        choices=[HOST_MACHINE, *matrix().emulated_archs()],
+        help="test this architecture's wheels, under emulation if it is not this machine's (%(default)s)",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="suites at a time (%(default)s)")
     parser.add_argument(
         "--work-dir", type=Path, default=REPO / "target" / "test-envs", help="where the environments go (%(default)s)"

@@ -110,6 +110,24 @@ def test_this_machine_provisions_what_its_own_wheels_claim() -> None:
     assert {kind.tag for kind in wanted_kinds(None)} == claimed
 
 
+def test_the_emulated_targets_join_the_local_gate_only_when_their_arch_is_asked_for() -> None:
+    data = matrix()
+    assert data.emulated_archs() == ("aarch64",)
+    native = expected_files("1.0.0", local_only=True)
+    with_aarch64 = expected_files("1.0.0", local_only=True, emulated_archs=["aarch64"])
+    added = with_aarch64 - native
+    assert added == {name for name in expected_files("1.0.0", local_only=False) if "manylinux_2_28_aarch64" in name}
+    assert len(added) == len(data.emulated_targets("aarch64")[0].wheels)
+    assert expected_files("1.0.0", local_only=True, emulated_archs=["ppc64le"]) == native
+
+
+def test_the_emulated_interpreters_are_those_the_aarch64_wheels_claim() -> None:
+    aarch64 = {name for name in expected_files("1.0.0", local_only=False) if name.endswith("_aarch64.whl")}
+    glibc = {name for name in aarch64 if "manylinux" in name}
+    claimed = {kind.tag for kind in matrix().interpreters if any(claims(name, kind.tag) for name in glibc)}
+    assert {kind.tag for kind in wanted_kinds(None, "aarch64")} == claimed
+
+
 def test_pyproject_cibuildwheel_build_list_is_the_one_wheels_toml_gives() -> None:
     assert PYPROJECT["tool"]["cibuildwheel"]["build"] == matrix().cibuildwheel_build()
 
@@ -204,6 +222,7 @@ def test_the_install_checks_are_the_oldest_and_newest_interpreter_picking_each_w
         (('"cp315t", "pp311"]', '"cp315t", "pp311", "pp312"]'), "no wheel kind serves pp312"),
         (('runner = "windows-11-arm"', 'runner = "windows-12-arm"'), "has no \\[runners"),
         (('build = "pp311"', 'build = "pp312"'), "does not list"),
+        (("local = true", "local = true\nemulated = true"), "only a Linux target that is not built natively"),
     ],
 )
 def test_a_malformed_wheels_toml_is_refused_in_one_line(tmp_path: Path, change: tuple[str, str], message: str) -> None:
