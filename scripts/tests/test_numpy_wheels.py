@@ -4,10 +4,9 @@ pyproject.toml's numpy group carries the markers; scripts/test_wheels.py and cib
 (test-groups) install it binary only. For every interpreter on every target the release tests
 (wheels.toml), this evaluates the group's marker as that test environment would and asks whether
 the index has a NumPy wheel whose tags that interpreter and platform accept (packaging.tags, as pip
-and uv rank them): the two must agree. A marker
-that installs where no wheel exists would fail the release's test step; one that leaves NumPy out
-where a wheel exists would skip the arrays tests for nothing. This asks the package index, so it
-needs the network the test command has anyway.
+and uv rank them): the two must agree. A marker that installs where no wheel exists would fail the
+release's test step; one that leaves NumPy out where a wheel exists would skip the arrays tests for
+nothing. This asks the package index, so it needs the network the test command has anyway.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ from functools import cache
 import pytest
 from conftest import REPO
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.tags import Tag, compatible_tags, cpython_tags, generic_tags, mac_platforms
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
@@ -70,6 +70,7 @@ class ReleaseTestEnvironment:
             "implementation_version": self.implementation_version,
             "platform_machine": machine,
             "platform_python_implementation": "PyPy" if self.interpreter.implementation == "pypy" else "CPython",
+            # Judged for the first release of each minor: a marker on a patch release would need more.
             "python_full_version": f"{version}.0",
             "python_version": version,
             "sys_platform": SYS_PLATFORM[self.target.cibuildwheel],
@@ -137,7 +138,7 @@ def has_wheel(requirement: Requirement, environment: ReleaseTestEnvironment) -> 
     accepted = environment.tags()
     return any(
         requirement.specifier.contains(version)
-        and (requires_python is None or Requirement(f"python{requires_python}").specifier.contains(python))
+        and (requires_python is None or SpecifierSet(requires_python).contains(python))
         and not tags.isdisjoint(accepted)
         for version, requires_python, tags in published_wheels(requirement.name)
     )
