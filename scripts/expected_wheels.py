@@ -59,15 +59,16 @@ def expected_by_kind(
     *,
     local_only: bool,
     emulated_archs: Sequence[str] = (),
-    pypy_abi: str | None = None,
+    pypy_abi: str | Mapping[str, str] | None = None,
     data: ReleaseData | None = None,
 ) -> dict[str, set[str]]:
-    """The wheel file names of a release of VERSION, by wheel kind."""
+    """The wheel file names of a release of VERSION, by wheel kind (see expected_files)."""
     data = data or matrix()
     version = normalized_version(version)
-    kinds = with_pypy_abi(data.wheels, pypy_abi) if pypy_abi else data.wheels
     files: dict[str, set[str]] = {}
     for target in data.selected(local_only=local_only, emulated_archs=emulated_archs):
+        platform_abi = pypy_abi.get(target.platform) if isinstance(pypy_abi, Mapping) else pypy_abi
+        kinds = with_pypy_abi(data.wheels, platform_abi) if platform_abi else data.wheels
         for name in target.wheels:
             files.setdefault(name, set()).add(
                 wheel_name(data.distribution, version, kinds[name], target.platform_for(name))
@@ -80,14 +81,15 @@ def expected_files(
     *,
     local_only: bool,
     emulated_archs: Sequence[str] = (),
-    pypy_abi: str | None = None,
+    pypy_abi: str | Mapping[str, str] | None = None,
     data: ReleaseData | None = None,
 ) -> set[str]:
     """The file names a release of VERSION holds: the sdist and every target's wheels.
 
     ``local_only`` keeps the targets this machine builds, and of those it builds under emulation,
     the ones of ``emulated_archs``; ``pypy_abi`` (e.g. "pypy311_pp73") is the ABI tag of the PyPy
-    that built the matching PyPy wheel, when it is not the one wheels.toml names.
+    that built the matching PyPy wheel, when it is not the one wheels.toml names; by platform tag,
+    where the PyPys of two architectures are of different series.
     """
     data = data or matrix()
     wheels = expected_by_kind(

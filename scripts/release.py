@@ -186,9 +186,10 @@ def test_all_wheels(
     report.stage("test").detail = f"{len(outcomes)} wheel x interpreter runs passed"
 
 
-def pypy_abi_built(wheels: list[Path]) -> str | None:
-    """The ABI tag of the PyPy wheel built here (that of the PyPy that built it), if one was."""
-    return next((wheel.name.split("-")[3] for wheel in wheels if wheel.name.split("-")[2].startswith("pp")), None)
+def pypy_abis_built(wheels: list[Path]) -> dict[str, str]:
+    """The ABI tag of each PyPy wheel built here (that of the PyPy that built it), by platform tag."""
+    tags = [wheel.name.removesuffix(".whl").split("-")[2:5] for wheel in wheels]
+    return {platform: abi for python, abi, platform in tags if python.startswith("pp")}
 
 
 def move_complete(staging: Path, dist: Path) -> list[Path]:
@@ -264,9 +265,9 @@ def run(args: argparse.Namespace, report: Report) -> None:
     with stage(report, "test"):
         test_all_wheels(wheels, out, args, readiness, report)
     with stage(report, "expected set") as record:
-        pypy_abi = pypy_abi_built(wheels)
+        pypy_abis = pypy_abis_built(wheels)
         expected = expected_wheels.expected_by_kind(
-            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abi
+            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abis
         )
         not_buildable = {
             name: reason
@@ -275,7 +276,7 @@ def run(args: argparse.Namespace, report: Report) -> None:
             if name.endswith(f"-{platform}.whl")
         }
         expected_files = expected_wheels.expected_files(
-            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abi
+            release.version, local_only=True, emulated_archs=args.arch, pypy_abi=pypy_abis
         )
         expected_wheels.check_release_dir(staging, expected_files, not_buildable)
         record.detail = "exactly the expected files"

@@ -66,6 +66,17 @@ def test_a_pypy_abi_replaces_only_its_own_wheels_tag() -> None:
         expected_files("0.1.0", local_only=True, pypy_abi="pp311")
 
 
+def test_the_pypys_of_two_architectures_may_be_of_different_series() -> None:
+    """Built here, the x86_64 PyPy wheel may be pp80 (Debian sid's PyPy) and the aarch64 one pp73 (trixie's)."""
+    by_platform = {"manylinux_2_28_x86_64": "pypy311_pp80", "manylinux_2_28_aarch64": "pypy311_pp73"}
+    files = expected_files("0.1.0", local_only=True, emulated_archs=["aarch64"], pypy_abi=by_platform)
+    pypy = sorted(name for name in files if "-pp311-" in name)
+    assert pypy == [
+        "pyo3_showcase-0.1.0-pp311-pypy311_pp73-manylinux_2_28_aarch64.whl",
+        "pyo3_showcase-0.1.0-pp311-pypy311_pp80-manylinux_2_28_x86_64.whl",
+    ]
+
+
 def test_the_hosted_set_covers_every_platform() -> None:
     """The hosted gate expects every platform's wheels, PyPy only where cibuildwheel has it."""
     files = expected_files("0.1.0", local_only=False)
