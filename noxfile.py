@@ -34,7 +34,7 @@ SESSION_GROUPS: dict[str, tuple[str, ...]] = {
     "tests": ("build", "test-wheels"),
     "pipeline": ("pipeline",),
     "docker": ("build", "wheels"),
-    "substitute-image": ("wheels",),
+    "substitute-image": ("provision", "wheels"),
     "release": ("release",),
     "verify": ("release",),
 }

