@@ -177,13 +177,25 @@ def test_all_wheels(
             if claims(wheel.name, tag)
         )
     outcomes = test_wheels.run_suites(suites, out / "work" / "envs", out / "logs", args.jobs)
+    untestable = []
     for outcome in outcomes:
         interpreter = outcome.run.interpreter
         tested = next(path.name for path in outcome.run.wheelhouse.iterdir())
-        report.cells.append(Cell(tested, f"{interpreter.tag} {interpreter.version}", outcome.status, outcome.seconds))
-    if failed := [outcome.run.name for outcome in outcomes if outcome.status != "passed"]:
+        result = outcome.status
+        # Under emulation the interpreter is whatever Debian ships for that architecture, which may be
+        # too old for a test tool's native module (trixie's PyPy 7.3.19 for hypothesis's pp73 wheel):
+        # loud, and the wheel is still installed back and smoke-tested; natively it is a failure.
+        if outcome.status == test_wheels.TOOLS_DO_NOT_LOAD and interpreter.machine != HOST_MACHINE:
+            result = f"untested here: the test tools do not load on {interpreter.path.name} ({outcome.detail})"
+            untestable.append(outcome.run.name)
+        report.cells.append(Cell(tested, f"{interpreter.tag} {interpreter.version}", result, outcome.seconds))
+    failed = [outcome.run.name for outcome in outcomes if outcome.status != "passed"]
+    if failed := [name for name in failed if name not in untestable]:
         raise WheelTestError(f"the test suite did not pass: {', '.join(failed)}; see the log tails above")
-    report.stage("test").detail = f"{len(outcomes)} wheel x interpreter runs passed"
+    passed = len(outcomes) - len(untestable)
+    report.stage("test").detail = f"{passed} wheel x interpreter runs passed" + (
+        f"; untested here (test tools do not load): {', '.join(untestable)}" if untestable else ""
+    )
 
 
 def pypy_abis_built(wheels: list[Path]) -> dict[str, str]:

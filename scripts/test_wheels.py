@@ -57,6 +57,9 @@ from rich.live import Live
 from rich.table import Table
 
 PYTEST_PROGRESS = re.compile(r"\[\s*(\d+)%\]")
+# The status of a suite whose interpreter cannot import the test tools it was given (a native
+# module built for a newer release of that interpreter): nothing of the wheel was tested.
+TOOLS_DO_NOT_LOAD = "test tools do not load"
 LOG_TAIL_LINES = 60  # shown for a failed suite
 
 
@@ -86,7 +89,8 @@ class Outcome:
 
     run: SuiteRun
     step: str = "waiting"  # waiting, creating the environment, testing, parallel pass, then the status
-    status: str = ""  # "passed", "failed" or "not installable" once finished
+    status: str = ""  # "passed", "failed", "not installable" or TOOLS_DO_NOT_LOAD once finished
+    detail: str = ""  # for TOOLS_DO_NOT_LOAD: the error the interpreter gave
     wheel: str = ""  # the wheel file that was installed, or "" if none could be
     started: float = 0.0
     seconds: float = 0.0
@@ -150,6 +154,18 @@ def create_environment(interpreter: Interpreter, env_dir: Path, wheelhouse: Path
     return python if logged([*install, *from_wheelhouse], log) == 0 else None
 
 
+def tools_do_not_load(python: Path, log: Path) -> str | None:
+    """Why the test tools do not import in PYTHON's environment (the error's last line); None if they do."""
+    check = [str(python), "-c", "import hypothesis, pytest"]
+    result = subprocess.run(check, capture_output=True, text=True, check=False)
+    if result.returncode == 0:
+        return None
+    with log.open("a", encoding="utf-8") as output:
+        output.write(f"$ {' '.join(check)}\n{result.stdout}{result.stderr}")
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    return lines[-1] if lines else f"exit code {result.returncode}"
+
+
 def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
     """Install into a fresh environment for the suite's interpreter and run the tests; never raises on failure."""
     outcome.started = time.monotonic()
@@ -160,6 +176,8 @@ def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
     python = create_environment(interpreter, env_dir, suite.wheelhouse, outcome.log)
     if python is None:
         outcome.status = "not installable"
+    elif failure := tools_do_not_load(python, outcome.log):
+        outcome.status, outcome.detail = TOOLS_DO_NOT_LOAD, failure
     else:
         outcome.wheel = installed_wheel(python)
         # The venv's pytest program, not `python -m pytest`, so the working directory is not on sys.path.
@@ -190,7 +208,9 @@ def progress_table(outcomes: list[Outcome]) -> Table:
     for column in ("suite", "version", "step", "pytest", "seconds"):
         table.add_column(column, justify="right" if column == "seconds" else "left")
     for outcome in outcomes:
-        style = {"passed": "green", "failed": "red", "not installable": "red"}.get(outcome.status, "")
+        style = {"passed": "green", "failed": "red", "not installable": "red", TOOLS_DO_NOT_LOAD: "red"}.get(
+            outcome.status, ""
+        )
         version = outcome.run.interpreter.version
         row = [outcome.run.name, version, outcome.step, outcome.progress, f"{outcome.elapsed:.0f}"]
         table.add_row(*row, style=style)

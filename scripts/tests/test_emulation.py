@@ -13,6 +13,7 @@ import emulation
 import pytest
 from emulation import Qemu, qemu_problem, registered_qemu
 from release_errors import PreflightError
+from test_wheels import tools_do_not_load
 
 
 def binfmt_misc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, version: str | None, enabled: bool = True) -> Path:
@@ -68,3 +69,19 @@ def test_an_old_qemu_works_but_the_line_says_it_is_slow(tmp_path: Path, monkeypa
     qemu = registered_qemu("aarch64")
     assert qemu.slow
     assert qemu.line() == "QEMU 7.2.19 (before 10.0: Python runs about 6x slower)"
+
+
+def test_an_interpreter_that_cannot_import_the_test_tools_is_told_apart_from_a_failing_suite(tmp_path: Path) -> None:
+    """Debian's aarch64 PyPy 7.3.19 cannot load hypothesis's native module; the release must say that, not 'failed'."""
+    python = tmp_path / "python"
+    error = "ImportError: _native.so: undefined symbol: PyPyModule_FromDefAndSpec2"
+    python.write_text(f"#!/bin/sh\necho 'Traceback (most recent call last):' >&2\necho '{error}' >&2\nexit 1\n")
+    python.chmod(python.stat().st_mode | stat.S_IXUSR)
+    log = tmp_path / "suite.log"
+    reason = tools_do_not_load(python, log)
+    assert reason == error
+    assert "import hypothesis, pytest" in log.read_text()
+    working = tmp_path / "working-python"
+    working.write_text("#!/bin/sh\nexit 0\n")
+    working.chmod(working.stat().st_mode | stat.S_IXUSR)
+    assert tools_do_not_load(working, log) is None
