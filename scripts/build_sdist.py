@@ -176,6 +176,8 @@ def build_wheels_from(
 ) -> list[Path]:
     """Build the KINDS of wheel for MACHINE from the unpacked sdist at TREE with cargo --locked; return them."""
     cross = cross_toolchain.provide(machine) if machine != HOST_MACHINE else None
+    if cross:
+        print(f"rust      {cross.description}, for {cross.rust_target}", flush=True)
     settings = BuildSettings(tree, wheel_out.resolve(), "release", zig, cross=cross)
     interpreters = discover(machine=machine)
     wheels = []
