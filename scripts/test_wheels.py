@@ -39,22 +39,19 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulation import EMULATED_TEST_ENV, registered_qemu
 from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
-from project import BUILD_CACHE, CACHE_DIR, REPO, on_a_terminal, venv_python, venv_script
+from project import BUILD_CACHE, CACHE_DIR, REPO, venv_python, venv_script
 from release_errors import UsageError, WheelTestError, run_main
 from release_matrix import matrix
 from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from suite_progress import progress
 
 PYTEST_PROGRESS = re.compile(r"\[\s*(\d+)%\]")
 # The status of a suite whose interpreter cannot import the test tools it was given (a native
@@ -200,53 +197,6 @@ def run_suite(suite: SuiteRun, work_dir: Path, outcome: Outcome) -> None:
         outcome.status = "passed" if passed else "failed"
     outcome.seconds = time.monotonic() - outcome.started
     outcome.step = outcome.status
-
-
-def progress_table(outcomes: list[Outcome]) -> Table:
-    """The live view: one row per suite."""
-    table = Table(box=None, pad_edge=False)
-    for column in ("suite", "version", "step", "pytest", "seconds"):
-        table.add_column(column, justify="right" if column == "seconds" else "left")
-    for outcome in outcomes:
-        style = {"passed": "green", "failed": "red", "not installable": "red", TOOLS_DO_NOT_LOAD: "red"}.get(
-            outcome.status, ""
-        )
-        version = outcome.run.interpreter.version
-        row = [outcome.run.name, version, outcome.step, outcome.progress, f"{outcome.elapsed:.0f}"]
-        table.add_row(*row, style=style)
-    return table
-
-
-@contextmanager
-def progress(console: Console, outcomes: list[Outcome]) -> Iterator[Callable[[Outcome, str], None]]:
-    """Show how the suites are doing: a live table on a terminal, else one line per step.
-
-    Yields the function each suite calls when it starts or ends.
-    """
-    lock = threading.Lock()
-
-    def line(outcome: Outcome, event: str) -> None:
-        with lock:
-            console.print(f"{outcome.run.name}: {event}", highlight=False)
-
-    if not on_a_terminal(console.file):
-        yield line
-        return
-    with Live(progress_table(outcomes), console=console, refresh_per_second=2) as live:
-        stop = threading.Event()
-
-        def refresh() -> None:
-            while not stop.wait(0.5):
-                live.update(progress_table(outcomes))
-
-        refresher = threading.Thread(target=refresh, daemon=True)
-        refresher.start()
-        try:
-            yield lambda outcome, event: None
-        finally:
-            stop.set()
-            refresher.join()
-            live.update(progress_table(outcomes))
 
 
 def run_suites(suites: list[SuiteRun], work_dir: Path, log_dir: Path, jobs: int) -> list[Outcome]:

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 from project import on_a_terminal
 from rich.console import Console
-from test_wheels import Outcome, progress
+from suite_progress import progress
+from test_wheels import Outcome
 
 
 def test_a_coloured_ci_log_is_no_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
