@@ -92,7 +92,8 @@ def debian_toolchain(architecture: Architecture, why_not_pinned: str) -> CrossTo
     host = debian_roots.build(f"debian-{EMULATED_SUITE}-rust", EMULATED_SUITE, RUST_PACKAGES)
     target = emulated_root(architecture.machine, [TARGET_STD_PACKAGE])
     host_root, target_root = host.path, target.path
-    if host_root is None or target_root is None or host.absent or target.absent:
+    # The aarch64 root holds interpreters too; only the standard library matters here.
+    if host_root is None or target_root is None or host.absent or TARGET_STD_PACKAGE in target.absent:
         failed = host if host_root is None or host.absent else target
         failure = failed.failure or f"Debian {EMULATED_SUITE} lacks {', '.join(sorted(failed.absent))}"
         raise PreflightError(f"cannot provide Debian's Rust for {architecture.rust_target}: {failure}")

@@ -67,12 +67,11 @@ def expected_by_kind(
     version = normalized_version(version)
     files: dict[str, set[str]] = {}
     for target in data.selected(local_only=local_only, emulated_archs=emulated_archs):
-        platform_abi = pypy_abi.get(target.platform) if isinstance(pypy_abi, Mapping) else pypy_abi
-        kinds = with_pypy_abi(data.wheels, platform_abi) if platform_abi else data.wheels
         for name in target.wheels:
-            files.setdefault(name, set()).add(
-                wheel_name(data.distribution, version, kinds[name], target.platform_for(name))
-            )
+            platform = target.platform_for(name)
+            platform_abi = pypy_abi.get(platform) if isinstance(pypy_abi, Mapping) else pypy_abi
+            kinds = with_pypy_abi(data.wheels, platform_abi) if platform_abi else data.wheels
+            files.setdefault(name, set()).add(wheel_name(data.distribution, version, kinds[name], platform))
     return files
 
 

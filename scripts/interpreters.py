@@ -187,11 +187,23 @@ def discover(candidates: Iterable[tuple[Path, str]] | None = None, machine: str 
     for (path, _), interpreter in zip(candidates, probed, strict=True):
         real = path.resolve()
         # Only an accepted interpreter marks its file as seen: a rejected venv symlinks to the same file.
-        if real in seen_paths or interpreter is None or not interpreter.supported or interpreter.machine != machine:
+        if real in seen_paths or interpreter is None or not interpreter.supported or not runs_as(interpreter, machine):
             continue
         seen_paths.add(real)
         found.setdefault(interpreter.tag, interpreter)
     return sorted(found.values(), key=lambda i: (i.implementation, i.free_threaded, i.minor))
+
+
+def runs_as(interpreter: Interpreter, machine: str) -> bool:
+    """Whether INTERPRETER counts as MACHINE's.
+
+    Only Linux runs another architecture's interpreters here (QEMU through binfmt_misc), so only
+    there is the host's set kept apart from theirs; elsewhere every interpreter found is the host's
+    (an x86_64 Python under Rosetta on an arm64 Mac, a 32-bit one on 64-bit Windows).
+    """
+    if sys.platform == "linux" or machine != HOST_MACHINE:
+        return interpreter.machine == machine
+    return True
 
 
 @functools.cache

@@ -17,10 +17,10 @@ Free-threaded CPython has no offline source (Debian builds none): it is reported
 
 --arch aarch64 provides the interpreters that test the wheels this machine builds for another
 architecture (wheels.toml's `emulated` targets), run under QEMU's user emulation: `uv python install`
-of that architecture's build, else Debian trixie's CPython 3.13 of that architecture (its root
-filesystem is installed under emulation, which takes many minutes once, so it holds that one
-interpreter, and the Rust standard library scripts/emulation.py cross-compiles with). They are
-linked into CACHE_DIR/bin-MACHINE.
+of that architecture's build, else Debian trixie's CPython 3.13 and PyPy 3.11 of that architecture
+(its root filesystem is installed under emulation, which takes minutes, once, so it holds those two
+interpreters and the Rust standard library scripts/cross_toolchain.py cross-compiles with). They
+are linked into CACHE_DIR/bin-MACHINE.
 
 What cannot be provided is listed with the command that would provide it (scripts/preflight.py
 stops the release on it). A warm run, with everything already provisioned, downloads nothing.
@@ -47,8 +47,8 @@ from release_matrix import InterpreterKind, matrix
 
 DEFAULT_SUITE = "sid"
 # Under emulation every package's installation runs under QEMU too, so another architecture's root
-# filesystem holds only what is needed: trixie's one CPython, and Rust's standard library for that
-# architecture, which matches trixie's rustc for this one (scripts/emulation.py cross-compiles with both).
+# filesystem holds only what is needed: trixie's CPython and PyPy, and Rust's standard library for that
+# architecture, which matches trixie's rustc for this one (scripts/cross_toolchain.py cross-compiles with both).
 EMULATED_SUITE = "trixie"
 EMULATED_KINDS = ("cp313", "pp311")
 EMULATED_EXTRA_PACKAGES = ("libstd-rust-dev",)
@@ -115,11 +115,14 @@ def debian_packages(kind: InterpreterKind) -> tuple[list[str], str] | None:
     return [kind.executable, f"{kind.executable}-venv"], f"usr/bin/{kind.executable}"
 
 
-def run_on_host(root: Path, binary: Path, architecture: Architecture = ARCHITECTURES[HOST_MACHINE]) -> None:
+def run_on_host(root: Path, binary: Path, architecture: Architecture | None = None) -> None:
     """Make a root-filesystem binary run on the host with the root filesystem's loader and libraries.
 
-    A binary of another ARCHITECTURE then runs under QEMU (binfmt_misc), loading that root's libraries.
+    ARCHITECTURE is the root's (default: this machine's, looked up only here: macOS and Windows,
+    which call nothing of this, name theirs arm64 or AMD64). A binary of another architecture then
+    runs under QEMU (binfmt_misc), loading that root's libraries.
     """
+    architecture = architecture or ARCHITECTURES[HOST_MACHINE]
     loader = str(root / architecture.loader)
     current = run_tool(["patchelf", "--print-interpreter", str(binary)])
     if current.stdout.strip() == loader:
@@ -175,7 +178,9 @@ def provide_from_debian(kinds: list[InterpreterKind], suite: str, machine: str =
     if remedy := debian_roots.missing_tools():
         reason = "the offline route (a Debian root filesystem) needs debootstrap, patchelf and root"
         return unprovided + [Unprovided(kind, reason, remedy) for kind in carried]
-    architecture = ARCHITECTURES[machine]
+    if (architecture := ARCHITECTURES.get(machine)) is None:
+        reason = f"no Debian root filesystem is known for {machine} (scripts/debian_roots.py ARCHITECTURES)"
+        return unprovided + [Unprovided(kind, reason, None) for kind in carried]
     packages = [name for names, _ in carried.values() for name in names]
     if foreign:
         built = emulated_root(machine, packages)
@@ -236,7 +241,7 @@ def provide(
 
 def provision(runner: str | None, use_uv: bool, suite: str | None, machine: str) -> None:
     """Provide what is missing, then print what is available and what is still missing."""
-    if machine not in ARCHITECTURES:
+    if machine != HOST_MACHINE and machine not in ARCHITECTURES:
         raise UsageError(f"--arch {machine}: not an architecture this machine knows ({', '.join(ARCHITECTURES)})")
     kinds = wanted_kinds(runner, machine)
     for item in provide(kinds, use_uv=use_uv, suite=suite, machine=machine):

@@ -255,7 +255,8 @@ def chosen_interpreters(
     found = discover(machine=machine)
     if requested:
         if unknown := sorted(set(requested) - {i.tag for i in found}):
-            raise UsageError(f"not installed here: {', '.join(unknown)} (scripts/provision_interpreters.py)")
+            where = "" if machine == HOST_MACHINE else f" --arch {machine}"
+            raise UsageError(f"not installed here: {', '.join(unknown)} (scripts/provision_interpreters.py{where})")
         return [i for i in found if i.tag in requested], []
     if runner:
         wanted = data.interpreters_for(data.tested_on(runner))

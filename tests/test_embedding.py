@@ -75,29 +75,25 @@ def library_search_path(library_dir: Path, environ: dict[str, str], system: str 
     return {variable: os.pathsep.join(directory for directory in directories if directory)}
 
 
-def same_path_every_run(target: Path, system: str = sys.platform) -> str:
-    """This interpreter under a path that is the same on every run: a link in TARGET, made to lead here.
+def installation_interpreter() -> str:
+    """The interpreter the environment under test was made from, by its real path.
 
     PyO3's build script runs again, and PyO3 compiles again, whenever PYO3_PYTHON changes; the
-    interpreter under test sits in a fresh environment whose path changes with each clone and run.
-    Through the link, PyO3 asks the installation the environment was made from (the link's target
-    resolves to it), whose answers are the same. Windows makes links for administrators only.
+    environment under test is fresh, at a path that changes with each clone and run, while its
+    installation stays put and answers PyO3's questions (version, library) the same way.
     """
-    if system == "win32":
-        return sys.executable
-    target.mkdir(parents=True, exist_ok=True)
-    link = target / "python"
-    if not (link.is_symlink() and os.readlink(link) == sys.executable):
-        fresh = target / f"python.{os.getpid()}"
-        fresh.unlink(missing_ok=True)
-        fresh.symlink_to(sys.executable)
-        fresh.replace(link)  # atomic: a suite building at the same time sees one link or the other
-    return str(link)
+    return os.path.realpath(getattr(sys, "_base_executable", None) or sys.executable)
 
 
 def example_target(root: Path) -> Path:
-    """The example's cargo target directory for the interpreter under test: one per implementation and version."""
-    return build_directory(root) / f"{sys.implementation.name}-{platform.python_version()}"
+    """The example's cargo target directory for the interpreter under test.
+
+    One per implementation, version, build (free-threaded or not) and machine: their builds of PyO3
+    differ, and PYO3_PYTHON alone would not tell cargo so when two of them share a path's name.
+    """
+    free_threaded = "t" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+    interpreter = f"{sys.implementation.name}-{platform.python_version()}{free_threaded}-{platform.machine()}"
+    return build_directory(root) / interpreter
 
 
 def example_environment(
@@ -146,11 +142,13 @@ def test_hello_example_embeds_the_interpreter_under_test() -> None:
     root = source_checkout()
     if root is None:
         pytest.skip("PYO3_SHOWCASE_SOURCE is not set (the repository root to build the example from)")
+    if os.environ.get("PYO3_SHOWCASE_EMULATED"):
+        pytest.skip("under emulation: this machine's cargo cannot link the emulated interpreter's libpython")
 
     result = subprocess.run(
         [cargo, "run", "--locked", "--quiet", "--example", "hello"],
         cwd=root,
-        env=example_environment(root, library, python=same_path_every_run(example_target(root))),
+        env=example_environment(root, library, python=installation_interpreter()),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
