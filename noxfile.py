@@ -129,7 +129,7 @@ def tests(session: nox.Session) -> None:
     if problem := qemu_problem(EMULATED_ARCH):
         session.warn(f"{EMULATED_ARCH} wheels untested here: {problem.reason}; provide it with: {problem.remedy}")
         return
-    session.run("python", "scripts/provision_interpreters.py", "--arch", EMULATED_ARCH)
+    session.run("python", "scripts/provision_interpreters.py", "--arch", EMULATED_ARCH, "--python", EMULATED_PYTHON)
     shutil.rmtree(EMULATED_WHEELHOUSE, ignore_errors=True)
     wheel_out = ["--wheel-out", str(EMULATED_WHEELHOUSE), "--out", str(REPO / "target" / "dist-test")]
     session.run("python", "scripts/build_sdist.py", "--zig", "--arch", EMULATED_ARCH, "--abi", "abi3", *wheel_out)

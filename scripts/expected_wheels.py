@@ -1,11 +1,12 @@
 """Release stage 6, the expected-set gate: the release holds exactly the files wheels.toml lists.
 
-Usage: python scripts/expected_wheels.py --version V [--local] [--pypy-abi TAG] [--check DIR]
-                                         [--not-buildable KIND=REASON]...
+Usage: python scripts/expected_wheels.py --version V [--local [--arch MACHINE]...] [--pypy-abi TAG]
+                                         [--check DIR] [--not-buildable KIND=REASON]...
 
 Without --check, prints the expected file names, one per line. With --check DIR, the *.whl and
 *.tar.gz files in DIR must be exactly those: otherwise nothing is uploaded.
---local keeps only the targets this machine builds (`local = true` in wheels.toml); --pypy-abi
+--local keeps only the targets this machine builds (`local = true` in wheels.toml), and with
+--arch aarch64 also those it builds under emulation (`emulated = true`, the main job's --arch); --pypy-abi
 replaces a PyPy wheel's ABI tag by the one of the PyPy that built it (pypy311_pp73, say), so the
 local gate stays exact whatever PyPy series built the wheel; --not-buildable names a wheel kind the
 wheels stage could not build, and why, so that the refusal says so rather than "missing".
@@ -128,14 +129,15 @@ def check_release_dir(
 
 def run(args: argparse.Namespace) -> None:
     """Print or check the expected files; ReleaseError on any failure."""
-    expected = expected_files(args.version, local_only=args.local, pypy_abi=args.pypy_abi)
+    built_here = {"local_only": args.local, "emulated_archs": args.arch}
+    expected = expected_files(args.version, **built_here, pypy_abi=args.pypy_abi)
     if args.check is None:
         print("\n".join(sorted(expected)))
         return
     not_buildable = {}
     for item in args.not_buildable:
         kind, _, reason = item.partition("=")
-        wheels = expected_by_kind(args.version, local_only=args.local, pypy_abi=args.pypy_abi).get(kind)
+        wheels = expected_by_kind(args.version, **built_here, pypy_abi=args.pypy_abi).get(kind)
         if wheels is None:
             raise UsageError(f"--not-buildable {item}: wheels.toml has no wheel kind {kind!r}")
         not_buildable.update(dict.fromkeys(wheels, reason or "no reason given"))
@@ -148,6 +150,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", required=True, help="the version being released (e.g. 1.2.0rc1)")
     parser.add_argument("--local", action="store_true", help="only the targets this machine builds")
+    parser.add_argument(
+        "--arch",
+        action="append",
+        default=[],
+        metavar="MACHINE",
+        choices=matrix().emulated_archs(),
+        help="with --local: also the targets of this architecture built under emulation (%(choices)s)",
+    )
     parser.add_argument("--pypy-abi", metavar="TAG", help="ABI tag of the PyPy that built the wheel (pypy311_pp80)")
     parser.add_argument("--check", type=Path, metavar="DIR", help="DIR holds exactly the expected files")
     parser.add_argument(

@@ -1,10 +1,12 @@
 """Provide the interpreters a runner (or this machine) tests with, cached outside the repository.
 
-Usage: python scripts/provision_interpreters.py [--runner LABEL | --arch MACHINE] [--no-uv] [--suite SUITE]
+Usage: python scripts/provision_interpreters.py [--runner LABEL | --arch MACHINE] [--python TAG]... [--no-uv]
+                                               [--suite SUITE]
 
 Which interpreters: those that the wheels of wheels.toml's targets serve (scripts/release_matrix.py),
 the targets of --runner LABEL (a GitHub runner of the release workflow), or by default those this
-machine builds (`local = true`). For every one that discovery (scripts/interpreters.py) does not find:
+machine builds (`local = true`); --python TAG keeps only the named ones. For every one that discovery
+(scripts/interpreters.py) does not find:
 1. `uv python install` — how anyone with internet access gets CPython, free-threaded CPython
    and PyPy. Skipped with --no-uv, or when uv cannot download.
 2. Otherwise, offline from Debian's archive: a minimal Debian root filesystem (debootstrap, suite
@@ -239,11 +241,15 @@ def provide(
     return lines
 
 
-def provision(runner: str | None, use_uv: bool, suite: str | None, machine: str) -> None:
-    """Provide what is missing, then print what is available and what is still missing."""
+def provision(runner: str | None, use_uv: bool, suite: str | None, machine: str, only: list[str]) -> None:
+    """Provide what is missing (of ONLY, if given), then print what is available and what is still missing."""
     if machine != HOST_MACHINE and machine not in ARCHITECTURES:
         raise UsageError(f"--arch {machine}: not an architecture this machine knows ({', '.join(ARCHITECTURES)})")
     kinds = wanted_kinds(runner, machine)
+    if unknown := sorted(set(only) - {kind.tag for kind in kinds}):
+        wanted = ", ".join(kind.tag for kind in kinds)
+        raise UsageError(f"--python {', '.join(unknown)}: not among the interpreters wanted here ({wanted})")
+    kinds = tuple(kind for kind in kinds if not only or kind.tag in only)
     for item in provide(kinds, use_uv=use_uv, suite=suite, machine=machine):
         remedy = f" (provide it with: {item.remedy})" if item.remedy else ""
         print(f"cannot provide {item.kind.tag}: {item.reason}{remedy}", flush=True)
@@ -262,12 +268,13 @@ def main() -> int:
     target.add_argument(
         "--arch", default=HOST_MACHINE, metavar="MACHINE", help="provide them for this architecture (%(default)s)"
     )
+    parser.add_argument("--python", action="append", default=[], metavar="TAG", help="only this kind; repeatable")
     parser.add_argument("--no-uv", dest="use_uv", action="store_false", help="do not try `uv python install`")
     parser.add_argument(
         "--suite", help=f"Debian suite for offline interpreters ({DEFAULT_SUITE}; {EMULATED_SUITE} under emulation)"
     )
     args = parser.parse_args()
-    return run_main(lambda: provision(args.runner, args.use_uv, args.suite, args.arch))
+    return run_main(lambda: provision(args.runner, args.use_uv, args.suite, args.arch, args.python))
 
 
 if __name__ == "__main__":
