@@ -156,7 +156,11 @@ def docker(session: nox.Session) -> None:
 def substitute_image(session: nox.Session) -> None:
     """Where no image can be pulled: build a manylinux-layout image to run `docker` against."""
     install_groups(session)
-    session.run("python", "scripts/provision_interpreters.py")
+    # The interpreters of the image's architecture: `-- --arch aarch64` provisions the aarch64 ones.
+    arch = next((arg.split("=", 1)[1] for arg in session.posargs if arg.startswith("--arch=")), None)
+    if "--arch" in session.posargs[:-1]:
+        arch = session.posargs[session.posargs.index("--arch") + 1]
+    session.run("python", "scripts/provision_interpreters.py", *(["--arch", arch] if arch else []))
     session.run("python", "scripts/substitute_image.py", *session.posargs)
 
 

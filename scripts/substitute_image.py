@@ -1,9 +1,11 @@
 """Build a stand-in for cibuildwheel's manylinux image on a machine that cannot pull the real one.
 
-Usage: python scripts/substitute_image.py [--rebuild] [--suite SUITE]
+Usage: python scripts/substitute_image.py [--rebuild] [--suite SUITE] [--arch MACHINE]
 Prints the image's name, for cibuildwheel's own image option:
 
     CIBW_MANYLINUX_X86_64_IMAGE=$(python scripts/substitute_image.py) uv run noxfile.py -s docker -- ...
+    CIBW_MANYLINUX_AARCH64_IMAGE=$(python scripts/substitute_image.py --arch aarch64) \
+        uv run noxfile.py -s docker -- --archs aarch64 ...
 
 Nobody with internet access needs this: cibuildwheel pulls the official manylinux_2_28 image, pinned
 by digest by the cibuildwheel version pyproject.toml pins. This script exists so that the very same
@@ -22,6 +24,13 @@ Tool versions come from the pinned cibuildwheel's own constraints files, so they
 one place that pins cibuildwheel. Interpreters keep their absolute paths, which their rpaths (and,
 for Debian-provided ones, their patched loaders) name.
 
+--arch aarch64 (on an x86_64 machine with QEMU registered: scripts/emulation.py) builds the
+manylinux_aarch64 stand-in, whose every program runs under emulation, as cibuildwheel's `--archs
+aarch64` expects of an x86_64 host: an arm64 Debian base, the aarch64 interpreters
+scripts/provision_interpreters.py --arch aarch64 provides (whole Debian root filesystems), the
+pinned Rust toolchain built for aarch64 (rustup installs it, as the official image's before-all step
+would), and uv's aarch64 build (the version and hash .ci/uv.txt pins).
+
 Differences from the official image (README, "Reproduce the CI Linux build"): the base is Debian
 (bookworm: glibc 2.36) instead of AlmaLinux 8 (glibc 2.28), so auditwheel names the wheels after the
 newest glibc symbol they use (manylinux_2_35 here) rather than manylinux_2_28; and the
@@ -30,8 +39,9 @@ interpreters are this machine's builds, not the image's.
 The image is cached: its tag is a digest of everything that goes into it, so a warm run prints the
 name at once, and a changed interpreter, toolchain, script or cibuildwheel gives a new image (the
 outdated one is then removed).
-Needs root, debootstrap and a reachable Docker engine.
-Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the build failed.
+Needs root, debootstrap and a reachable Docker engine; for another architecture, QEMU and rustup.
+Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the build failed;
+19 another architecture's programs cannot run here (no QEMU) or its Rust cannot be had.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ import contextlib
 import fnmatch
 import functools
 import hashlib
+import io
 import json
 import os
 import shlex
@@ -55,12 +66,18 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import debian_roots
+import emulation
+from debian_roots import ARCHITECTURES, Architecture
 from docker_wheels import require_docker
-from interpreters import Interpreter, discover, missing_kinds
-from project import CACHE_DIR, run_tool
-from release_errors import ContainerError, UsageError, run_main
+from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
+from project import CACHE_DIR, REPO, file_sha256, last_line, run_tool
+from release_errors import ContainerError, PreflightError, UsageError, run_main
 
-IMAGE_REPOSITORY = "pyo3-showcase/manylinux-substitute"
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the release tools run on 3.11+; tomli is tomllib's backport for anyone still on 3.10
+    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+
 DEFAULT_SUITE = "bookworm"
 # Where the image keeps what is not an interpreter: tool environment, cibuildwheel's constraints.
 INTERNAL = "/opt/_internal"
@@ -73,6 +90,7 @@ BASE_PACKAGES = ("ca-certificates", "gcc", "libc6-dev")
 EXCLUDED_FROM_PREFIXES = ("lib/python3.*/site-packages/*", "lib/python3.*/test", "share/doc", "share/man")
 LOCAL_CERTIFICATES = Path("/usr/local/share/ca-certificates")
 SYSTEM_CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt"  # Debian's store, local CAs included
+IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # Docker's default for Linux
 # Standard output carries the image name alone, for $(...); everything else goes to standard error.
 say = functools.partial(print, file=sys.stderr, flush=True)
 
@@ -89,8 +107,42 @@ class ImageInterpreter:
     constraints: str  # cibuildwheel's constraints file for this Python version
 
 
-def cibuildwheel_linux_directories() -> dict[str, tuple[str, str]]:
-    """Per x86_64 manylinux build tag (cp310, pp311): cibuildwheel's /opt/python directory, Python version."""
+@dataclass(frozen=True)
+class ImageRust:
+    """The Rust toolchain the image carries in $HOME/.cargo/bin."""
+
+    sysroot: Path  # the toolchain's directory (rustc, cargo, the standard library), at its host path
+    version: str  # `rustc -vV`, for the image's key
+
+
+@dataclass(frozen=True)
+class ImageInputs:
+    """Everything an image is made of, but its base's packages (derived from these)."""
+
+    suite: str
+    architecture: Architecture
+    interpreters: list[ImageInterpreter]
+    rust: ImageRust
+    uv: Path
+
+    @property
+    def trees(self) -> list[Path]:
+        """The host directories copied into the image at their own paths: interpreters and Rust."""
+        return sorted({entry.tree for entry in self.interpreters} | {self.rust.sysroot})
+
+
+def image_repository(machine: str) -> str:
+    """The Docker repository of MACHINE's stand-in; each holds only its newest image."""
+    return f"pyo3-showcase/manylinux_{machine}-substitute"
+
+
+def docker_platform(architecture: Architecture) -> str:
+    """The image platform of ARCHITECTURE as Docker names it: Docker names architectures as Debian does."""
+    return f"linux/{architecture.debian}"
+
+
+def cibuildwheel_linux_directories(machine: str = HOST_MACHINE) -> dict[str, tuple[str, str]]:
+    """Per MACHINE's manylinux build tag (cp310, pp311): cibuildwheel's /opt/python directory, Python version."""
     try:
         from cibuildwheel.util import resources  # noqa: PLC0415 - the nox session installs it
     except ImportError as error:
@@ -98,7 +150,7 @@ def cibuildwheel_linux_directories() -> dict[str, tuple[str, str]]:
     directories = {}
     for config in resources.read_python_configs("linux"):
         tag, platform = config["identifier"].split("-", 1)
-        if platform == "manylinux_x86_64":
+        if platform == f"manylinux_{machine}":
             directories[tag] = (config["path_str"].rsplit("/", 1)[1], config["version"])
     return directories
 
@@ -127,9 +179,9 @@ def tree_of(interpreter: Interpreter) -> tuple[Path, Path, bool]:
     return executable, Path(prefix.stdout.strip()).resolve(), False
 
 
-def image_interpreters(interpreters: Iterable[Interpreter]) -> list[ImageInterpreter]:
-    """The interpreters this machine can put into the image, one per build tag cibuildwheel knows."""
-    directories = cibuildwheel_linux_directories()
+def image_interpreters(interpreters: Iterable[Interpreter], machine: str) -> list[ImageInterpreter]:
+    """The interpreters of MACHINE this machine can put into its image, one per build tag cibuildwheel knows."""
+    directories = cibuildwheel_linux_directories(machine)
     chosen: dict[str, ImageInterpreter] = {}
     for interpreter in interpreters:
         if not interpreter.supported or interpreter.tag not in directories or interpreter.tag in chosen:
@@ -152,6 +204,50 @@ def rust_sysroot() -> Path:
     if not (sysroot / "bin" / "cargo").exists():
         raise UsageError(f"{sysroot} has no cargo: install the toolchain's cargo component")
     return sysroot
+
+
+def pinned_channel() -> str:
+    """The Rust version rust-toolchain.toml pins (the one before-all installs in the official images)."""
+    pinned = tomllib.loads((REPO / "rust-toolchain.toml").read_text(encoding="utf-8"))
+    return str(pinned["toolchain"]["channel"])
+
+
+def foreign_rust(architecture: Architecture) -> ImageRust:
+    """The pinned toolchain built for ARCHITECTURE, which rustup installs; it runs in the image, under QEMU.
+
+    PreflightError if rustup cannot provide it: the image would otherwise run before-all's rustup
+    installer, which needs a network this machine may not have. Nothing of it runs on the host (no
+    aarch64 loader here): the image's setup runs its cargo.
+    """
+    toolchain = f"{pinned_channel()}-{architecture.rust_target}"
+    if shutil.which("rustup") is None:
+        raise PreflightError(f"the {architecture.machine} image needs Rust {toolchain}: install rustup first")
+
+    def installed() -> Path | None:
+        for line in run_tool(["rustup", "toolchain", "list", "--verbose"]).stdout.splitlines():
+            if line.split()[:1] == [toolchain]:
+                return Path(line.split()[-1]).resolve()
+        return None
+
+    if installed() is None:
+        say(f"rustup toolchain install {toolchain} ...")
+        command = ["rustup", "toolchain", "install", toolchain, "--force-non-host", "--profile", "minimal"]
+        result = run_tool(command, timeout=900)
+        if result.returncode != 0:
+            raise PreflightError(f"`{' '.join(command)}` failed: {last_line(result.stderr)}")
+    sysroot = installed()
+    manifest = sysroot / "lib/rustlib/multirust-channel-manifest.toml" if sysroot else None
+    if sysroot is None or manifest is None or not (sysroot / "bin" / "cargo").is_file() or not manifest.is_file():
+        raise PreflightError(f"rustup installed no complete {toolchain}: `rustup toolchain uninstall {toolchain}`")
+    # The release manifest (versions, dates, hashes of every component) identifies the build.
+    return ImageRust(sysroot, f"{toolchain} {file_sha256(manifest)}")
+
+
+def image_rust(architecture: Architecture) -> ImageRust:
+    """The host's own Rust for a native image; the pinned toolchain built for ARCHITECTURE otherwise."""
+    if architecture.machine != HOST_MACHINE:
+        return foreign_rust(architecture)
+    return ImageRust(rust_sysroot(), run_tool(["rustc", "-vV"]).stdout)
 
 
 def shared_libraries(trees: Iterable[Path]) -> set[Path]:
@@ -185,11 +281,14 @@ def packages_of(libraries: Iterable[Path]) -> set[str]:
     return packages
 
 
-def build_root_filesystem(suite: str, packages: set[str]) -> Path:
-    """A cached minimal Debian root filesystem of SUITE with PACKAGES (debootstrap)."""
+def build_root_filesystem(suite: str, packages: set[str], architecture: Architecture) -> Path:
+    """A cached minimal Debian root filesystem of SUITE for ARCHITECTURE with PACKAGES (debootstrap)."""
     if remedy := debian_roots.missing_tools(["debootstrap"]):
         raise UsageError(f"the substitute image starts from a Debian root filesystem: {remedy}")
-    built = debian_roots.build(f"substitute-{suite}", suite, packages)
+    if architecture.machine == HOST_MACHINE:
+        built = debian_roots.build(f"substitute-{suite}", suite, packages)
+    else:
+        built = debian_roots.build(f"substitute-{suite}-{architecture.debian}", suite, packages, architecture.debian)
     if built.path is None or built.absent:
         reason = f"it has no {', '.join(sorted(built.absent))}" if built.absent else built.failure
         raise ContainerError(f"debootstrap {suite} failed: {reason}")
@@ -215,14 +314,32 @@ def uv_binary() -> Path:
     raise UsageError("no uv executable found (a shim does not count): `pip install uv`, pinned in .ci/run")
 
 
-def write_overlay(overlay: Path, sysroot: Path) -> None:
+def image_uv(architecture: Architecture) -> Path:
+    """The uv the image carries (cibuildwheel's build frontend runs it): this one, or its ARCHITECTURE build.
+
+    Another architecture's comes from the wheel .ci/uv.txt pins, by version and hash.
+    """
+    if architecture.machine == HOST_MACHINE:
+        return uv_binary()
+    target = CACHE_DIR / f"uv-{architecture.machine}"
+    binary = target / "bin" / "uv"
+    pins = REPO / ".ci" / "uv.txt"
+    command = [str(uv_binary()), "pip", "install", "--quiet", "--target", str(target), "--only-binary", ":all:"]
+    command += ["--python-platform", f"{architecture.machine}-manylinux_2_28", "--require-hashes", "-r", str(pins)]
+    installed = run_tool(command)
+    if installed.returncode != 0 or not binary.is_file():
+        raise PreflightError(f"cannot install uv for {architecture.machine} from {pins}: {last_line(installed.stderr)}")
+    return binary
+
+
+def write_overlay(overlay: Path, sysroot: Path, uv: Path) -> None:
     """The image's own small files: Rust where rustup puts it, uv, certificates, pip's CA setting."""
     cargo_bin = overlay / "root" / ".cargo" / "bin"
     cargo_bin.mkdir(parents=True)
     for tool in sorted((sysroot / "bin").iterdir()):
         (cargo_bin / tool.name).symlink_to(tool)
     (overlay / "usr" / "local" / "bin").mkdir(parents=True)
-    shutil.copy2(uv_binary(), overlay / "usr" / "local" / "bin" / "uv")
+    shutil.copy2(uv, overlay / "usr" / "local" / "bin" / "uv")
     # cibuildwheel's pins, but pip's: the image's own pip is not cibuildwheel's business (the official
     # images pin theirs separately), and a package index may lack the exact release it names.
     constraints = overlay / INTERNAL.lstrip("/") / "constraints"
@@ -265,20 +382,20 @@ def setup_script(interpreters: list[ImageInterpreter]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def image_key(suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> str:
+def image_key(inputs: ImageInputs) -> str:
     """A digest of every input of the image, so a changed input gives a new tag."""
-    rustc = run_tool(["rustc", "-vV"]).stdout
     certificates = local_certificates()
     facts = {
         "script": Path(__file__).read_text(encoding="utf-8"),
-        "suite": suite,
-        "interpreters": [(entry.directory, entry.version, str(entry.executable)) for entry in interpreters],
-        "rust": [str(sysroot), rustc],
+        "suite": inputs.suite,
+        "architecture": inputs.architecture.machine,
+        "interpreters": [(entry.directory, entry.version, str(entry.executable)) for entry in inputs.interpreters],
+        "rust": [str(inputs.rust.sysroot), inputs.rust.version],
         "constraints": sorted(
             (path.name, path.read_text(encoding="utf-8")) for path in cibuildwheel_constraints_dir().glob("*.txt")
         ),
         "certificates": [certificate.read_text(encoding="utf-8") for certificate in certificates],
-        "uv": hashlib.sha256(uv_binary().read_bytes()).hexdigest(),  # cibuildwheel runs it in the image
+        "uv": hashlib.sha256(inputs.uv.read_bytes()).hexdigest(),  # cibuildwheel runs it in the image
     }
     return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -318,58 +435,97 @@ def add_tree(archive: tarfile.TarFile, source: Path, name: str, added: set[str])
                 add(here / entry, target / (relative / entry).as_posix())
 
 
-def import_stage(name: str, root: Path, overlay: Path, trees: Iterable[Path]) -> None:
-    """Import ROOT + OVERLAY + the host TREES (at their own paths) into Docker as image NAME.
+def write_layer(layer: Path, root: Path, overlay: Path, trees: Iterable[Path]) -> None:
+    """ROOT + OVERLAY + the host TREES (at their own paths) as the one file-system layer LAYER.
 
-    One archive without duplicate paths (docker import refuses those): the first source to name a
-    path wins, so the overlay's files are added before the root filesystem's.
+    Without duplicate paths (Docker refuses those): the first source to name a path wins, so the
+    overlay's files are added before the root filesystem's.
     """
-    importer = subprocess.Popen(
-        ["docker", "import", "-", name], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    assert importer.stdin is not None
     added: set[str] = set()
     try:
-        with tarfile.open(fileobj=importer.stdin, mode="w|", format=tarfile.PAX_FORMAT) as archive:
+        with tarfile.open(layer, mode="w", format=tarfile.PAX_FORMAT) as archive:
             add_tree(archive, overlay, ".", added)
             for tree in trees:
                 add_tree(archive, tree, tree.relative_to("/").as_posix(), added)
             add_tree(archive, root, ".", added)
-    except BrokenPipeError:
-        pass  # docker import stopped reading: its error is reported below
-    except BaseException as error:  # an unreadable file, Ctrl-C: docker must not import half an image
-        importer.kill()
-        importer.wait()
-        if isinstance(error, OSError):
-            raise ContainerError(
-                f"cannot archive {error.filename or 'a file'} for the image: {error.strerror}"
-            ) from error
-        raise
-    with contextlib.suppress(BrokenPipeError):
-        importer.stdin.close()
-    error_output = importer.stderr.read().decode(errors="replace") if importer.stderr else ""
-    importer.wait()
-    if importer.returncode != 0:
-        raise ContainerError(f"docker import failed: {error_output.strip()[-300:]}")
+    except OSError as error:
+        raise ContainerError(f"cannot archive {error.filename or 'a file'} for the image: {error.strerror}") from error
 
 
-def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sysroot: Path) -> None:
-    """Assemble, import, finish (in a container) and commit the image NAME."""
-    trees = sorted({entry.tree for entry in interpreters} | {sysroot})
-    # A Debian root filesystem brings its own libraries; everything else uses the image's.
-    borrowing = [tree for tree in trees if not any(entry.own_root and entry.tree == tree for entry in interpreters)]
-    packages = set(BASE_PACKAGES) | packages_of(shared_libraries(borrowing))
-    root = build_root_filesystem(suite, packages)
+def image_archive_members(name: str, layer: Path, architecture: Architecture) -> dict[str, bytes]:
+    """The manifest and configuration of a one-layer image archive (`docker save`'s format) of LAYER."""
+    config = {
+        "architecture": architecture.debian,  # Docker names architectures as Debian does
+        "os": "linux",
+        "config": {"Env": [f"PATH={IMAGE_PATH}"], "Cmd": ["/bin/bash"]},
+        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{file_sha256(layer)}"]},
+    }
+    manifest = [{"Config": "config.json", "RepoTags": [name], "Layers": ["layer.tar"]}]
+    return {"manifest.json": json.dumps(manifest).encode(), "config.json": json.dumps(config).encode()}
+
+
+def load_stage(name: str, layer: Path, architecture: Architecture) -> None:
+    """Load LAYER into Docker as the image NAME of ARCHITECTURE.
+
+    An image archive for `docker load` rather than `docker import`, which Docker engines may label
+    with the host's architecture whatever its --platform says (20.10 does); cibuildwheel runs an
+    aarch64 image with `--platform linux/arm64`, and for an image labelled amd64 it asks the engine
+    to pull one (scripts/tests/test_docker_archs.py checks the label).
+    """
+    command = ["docker", "load", "--quiet"]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as loader:
+        assert loader.stdin is not None
+        assert loader.stderr is not None
+        try:
+            with tarfile.open(fileobj=loader.stdin, mode="w|") as archive:
+                for member, content in image_archive_members(name, layer, architecture).items():
+                    info = tarfile.TarInfo(member)
+                    info.size = len(content)
+                    archive.addfile(info, io.BytesIO(content))
+                archive.add(layer, arcname="layer.tar")
+        except BrokenPipeError:
+            pass  # docker load stopped reading: its error is reported below
+        except BaseException:  # Ctrl-C: docker must not load half an image
+            loader.kill()
+            raise
+        with contextlib.suppress(BrokenPipeError):
+            loader.stdin.close()
+        error_output = loader.stderr.read().decode(errors="replace")
+    if loader.returncode != 0:
+        raise ContainerError(f"docker load failed: {error_output.strip()[-300:]}")
+
+
+def base_root(inputs: ImageInputs) -> Path:
+    """The image's Debian root filesystem: the base packages and the libraries the copied trees borrow."""
+    packages = set(BASE_PACKAGES)
+    if inputs.architecture.machine == HOST_MACHINE:
+        # A Debian root filesystem brings its own libraries; everything else uses the image's. (Another
+        # architecture's interpreters all come with their root filesystems, and its rustup toolchain
+        # needs only the C library and libgcc_s, which gcc brings: ldd could not read them anyway.)
+        own_roots = {entry.tree for entry in inputs.interpreters if entry.own_root}
+        borrowing = [tree for tree in inputs.trees if tree not in own_roots]
+        packages |= packages_of(shared_libraries(borrowing))
+    return build_root_filesystem(inputs.suite, packages, inputs.architecture)
+
+
+def build_image(name: str, inputs: ImageInputs) -> None:
+    """Assemble, load, finish (in a container) and commit the image NAME."""
+    root = base_root(inputs)
     stage = f"{name}-stage"
     container = f"pyo3-showcase-substitute-setup-{os.getpid()}"
     try:
-        with tempfile.TemporaryDirectory(prefix="substitute-overlay-") as overlay_dir:
-            overlay = Path(overlay_dir)
-            write_overlay(overlay, sysroot)
-            say(f"docker import {stage}: Debian {suite} + {len(trees)} interpreter and toolchain trees ...")
-            import_stage(stage, root, overlay, trees)
+        with tempfile.TemporaryDirectory(prefix="substitute-image-") as work_dir:
+            overlay, layer = Path(work_dir) / "overlay", Path(work_dir) / "layer.tar"
+            overlay.mkdir()
+            write_overlay(overlay, inputs.rust.sysroot, inputs.uv)
+            base = f"Debian {inputs.suite} {inputs.architecture.debian}"
+            say(f"docker load {stage}: {base} + {len(inputs.trees)} interpreter and Rust trees ...")
+            write_layer(layer, root, overlay, inputs.trees)
+            load_stage(stage, layer, inputs.architecture)
         say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...")
-        setup = run_tool(["docker", "run", "--name", container, stage, "/bin/sh", "-c", setup_script(interpreters)])
+        platform = docker_platform(inputs.architecture)
+        setup_command = ["docker", "run", "--platform", platform, "--name", container, stage, "/bin/sh", "-c"]
+        setup = run_tool([*setup_command, setup_script(inputs.interpreters)])
         if setup.returncode != 0:
             raise ContainerError(f"the image setup failed: {(setup.stdout + setup.stderr).strip()[-600:]}")
         changes = ["--change", 'CMD ["/bin/bash"]']
@@ -382,10 +538,10 @@ def build_image(name: str, suite: str, interpreters: list[ImageInterpreter], sys
         run_tool(["docker", "rmi", stage])
 
 
-def remove_older_images(keep: str) -> None:
+def remove_older_images(keep: str, machine: str) -> None:
     """Remove the images an earlier version of the inputs made: each is a few GB, and none is used again."""
-    tags = run_tool(["docker", "images", IMAGE_REPOSITORY, "--format", "{{.Repository}}:{{.Tag}}"]).stdout.split()
-    for old in (tag for tag in tags if tag != keep):
+    listing = ["docker", "images", image_repository(machine), "--format", "{{.Repository}}:{{.Tag}}"]
+    for old in (tag for tag in run_tool(listing).stdout.split() if tag != keep):
         if run_tool(["docker", "rmi", old]).returncode == 0:
             say(f"removed the outdated {old}")
 
@@ -398,24 +554,31 @@ def describe(interpreters: list[ImageInterpreter], found: list[Interpreter]) -> 
         say(f"  not in the image: {line}")
 
 
-def current_image(suite: str, *, rebuild: bool) -> str:
-    """The name of the image for this machine's inputs, built first unless it exists (or REBUILD)."""
+def current_image(suite: str, machine: str, *, rebuild: bool) -> str:
+    """The name of MACHINE's image for this machine's inputs, built first unless it exists (or REBUILD)."""
+    if machine not in ARCHITECTURES:
+        known = ", ".join(ARCHITECTURES)
+        raise UsageError(f"--arch {machine}: not an architecture this machine builds images for ({known})")
+    architecture = ARCHITECTURES[machine]
     require_docker()
-    found = discover()
-    interpreters = image_interpreters(found)
+    if machine != HOST_MACHINE:
+        emulation.registered_qemu(machine)  # every program of the image runs under QEMU
+    found = discover(machine=machine)
+    interpreters = image_interpreters(found, machine)
     if not any(entry.directory.startswith("cp") for entry in interpreters):
-        raise UsageError("no supported CPython here: run scripts/provision_interpreters.py first")
-    sysroot = rust_sysroot()
-    name = f"{IMAGE_REPOSITORY}:{image_key(suite, interpreters, sysroot)}"
+        provide = "scripts/provision_interpreters.py" + ("" if machine == HOST_MACHINE else f" --arch {machine}")
+        raise UsageError(f"no supported CPython for {machine} here: run {provide} first")
+    inputs = ImageInputs(suite, architecture, interpreters, image_rust(architecture), image_uv(architecture))
+    name = f"{image_repository(machine)}:{image_key(inputs)}"
     if run_tool(["docker", "image", "inspect", name]).returncode == 0 and not rebuild:
         say(f"cached: {name}")
         return name
     say(f"building {name}:")
     describe(interpreters, found)
     started = time.monotonic()
-    build_image(name, suite, interpreters, sysroot)
+    build_image(name, inputs)
     say(f"built {name} in {time.monotonic() - started:.0f} s")
-    remove_older_images(name)
+    remove_older_images(name, machine)
     return name
 
 
@@ -424,8 +587,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--suite", default=DEFAULT_SUITE, help="Debian suite of the base (default: %(default)s)")
     parser.add_argument("--rebuild", action="store_true", help="build again even if the image exists")
+    parser.add_argument(
+        "--arch", default=HOST_MACHINE, metavar="MACHINE", help="the image's architecture (default: %(default)s)"
+    )
     args = parser.parse_args()
-    return run_main(lambda: print(current_image(args.suite, rebuild=args.rebuild)))
+    return run_main(lambda: print(current_image(args.suite, args.arch, rebuild=args.rebuild)))
 
 
 if __name__ == "__main__":
