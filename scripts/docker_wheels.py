@@ -1,6 +1,6 @@
 """Build the Linux wheels exactly as the release workflow does: cibuildwheel, in containers, from the sdist.
 
-Usage: python scripts/docker_wheels.py [--sdist FILE] [--output-dir DIR] [SELECTOR ...]
+Usage: python scripts/docker_wheels.py [--sdist FILE] [--output-dir DIR] [--archs ARCHS] [SELECTOR ...]
 Normally run as `uv run noxfile.py -s docker -- [ARGUMENTS]`, which installs the pinned cibuildwheel;
 the hosted Linux job runs that same command.
 
@@ -16,13 +16,20 @@ the hosted Linux job runs that same command.
      cibuildwheel builds everything pyproject.toml selects for this machine's architecture,
      manylinux and musllinux, as the hosted job does;
    - SOURCE_DATE_EPOCH, unless set: the sdist's own time (maturin stamps it on every member), so
-     two builds of one sdist give wheels with the same archive times.
+     two builds of one sdist give wheels with the same archive times;
+   - --archs ARCHS (cibuildwheel's own option; comma-separated: aarch64, or x86_64,aarch64): one
+     cibuildwheel run per architecture. One that this machine runs only under QEMU (aarch64 on
+     x86_64: cibuildwheel's documented way, with QEMU registered through binfmt_misc) needs that
+     registration (scripts/emulation.py says what is missing), and its suites get the emulated test
+     settings (scripts/emulation.py's EMULATED_TEST_ENV, which [tool.cibuildwheel] environment-pass
+     lets into the containers), so that no pure-Python reference comparison times out. Without
+     --archs, cibuildwheel builds for this machine's architecture, as the hosted jobs do.
    Images are the official ones cibuildwheel pins by digest; cibuildwheel's own variables
    (CIBW_MANYLINUX_X86_64_IMAGE and the like) point it at others (scripts/substitute_image.py).
 Wheels land in DIR (default: wheelhouse/ in the checkout), beside whatever is already there.
 
 Exit codes: 0 every wheel built, repaired, audited and tested; 3 bad argument or no Docker engine;
-11 the sdist is wrong; 18 cibuildwheel failed (its output says where).
+11 the sdist is wrong; 18 cibuildwheel failed (its output says where); 19 no QEMU for --archs.
 """
 
 from __future__ import annotations
@@ -35,7 +42,9 @@ import tarfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import emulation
 from build_sdist import build_sdist, check_sdist_contents
+from interpreters import HOST_MACHINE
 from project import REPO
 from release_errors import ContainerError, UsageError, run_main
 
@@ -43,9 +52,30 @@ SDIST_DIR = REPO / "target" / "docker-sdist"
 DEFAULT_OUTPUT = REPO / "wheelhouse"
 
 
-def cibuildwheel_command(sdist: Path, output_dir: Path) -> list[str]:
-    """The one cibuildwheel invocation: the platform, where wheels go, and what to build from."""
-    return [sys.executable, "-m", "cibuildwheel", "--platform", "linux", "--output-dir", str(output_dir), str(sdist)]
+# cibuildwheel's --archs words that name no one architecture: each is passed on as it is, in one run.
+ARCHS_KEYWORDS = ("auto", "auto64", "auto32", "native", "all")
+
+
+def cibuildwheel_command(sdist: Path, output_dir: Path, arch: str | None = None) -> list[str]:
+    """One cibuildwheel invocation: the platform, the architecture if chosen, where wheels go, what to build from."""
+    archs = ["--archs", arch] if arch else []
+    command = [sys.executable, "-m", "cibuildwheel", "--platform", "linux", *archs, "--output-dir", str(output_dir)]
+    return [*command, str(sdist)]
+
+
+def emulated(arch: str, host: str = HOST_MACHINE) -> bool:
+    """Whether HOST runs ARCH's programs only under QEMU: not its own architecture, nor i686 on x86_64."""
+    return arch not in ARCHS_KEYWORDS and arch != host and (host, arch) != ("x86_64", "i686")
+
+
+def split_archs(archs: str | None) -> list[str | None]:
+    """The cibuildwheel runs --archs asks for, one architecture (or keyword) each; [None] for one default run."""
+    if archs is None:
+        return [None]
+    chosen = [arch.strip() for arch in archs.split(",") if arch.strip()]
+    if not chosen:
+        raise UsageError(f"--archs {archs!r} names no architecture: give aarch64, x86_64,aarch64 or the like")
+    return list(dict.fromkeys(chosen))
 
 
 def sdist_epoch(sdist: Path) -> int:
@@ -85,9 +115,15 @@ def require_docker() -> None:
         raise UsageError("no Docker engine is reachable: start it (`docker info` must work), then re-run")
 
 
-def build_in_containers(given_sdist: Path | None, output_dir: Path, selectors: Sequence[str]) -> None:
-    """Build the sdist unless given, then run cibuildwheel on it; ContainerError if cibuildwheel fails."""
+def build_in_containers(
+    given_sdist: Path | None, output_dir: Path, selectors: Sequence[str], archs: str | None = None
+) -> None:
+    """Build the sdist unless given, then run cibuildwheel on it per architecture; ContainerError if one fails."""
     require_docker()
+    runs = split_archs(archs)
+    for arch in runs:  # before any build: a missing QEMU is a one-line answer, not an hour's wait
+        if arch and emulated(arch):
+            emulation.registered_qemu(arch)
     if given_sdist is None:
         sdist = build_sdist(REPO, SDIST_DIR)
         check_sdist_contents(sdist, REPO)
@@ -95,11 +131,18 @@ def build_in_containers(given_sdist: Path | None, output_dir: Path, selectors: S
         sdist = given_sdist.resolve()
     else:
         raise UsageError(f"{given_sdist} does not exist: pass the path of an sdist (.tar.gz)")
-    env = cibuildwheel_environment(os.environ, sdist, selectors)
-    command = cibuildwheel_command(sdist, output_dir.resolve())
-    print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
-    if subprocess.run(command, env=env, check=False).returncode != 0:
-        raise ContainerError("cibuildwheel failed: its output above names the build and the step")
+    for arch in runs:
+        env = cibuildwheel_environment(os.environ, sdist, selectors)
+        command = cibuildwheel_command(sdist, output_dir.resolve(), arch)
+        print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
+        if arch and emulated(arch):
+            env.update(emulation.EMULATED_TEST_ENV)
+            settings = " ".join(f"{key}={value}" for key, value in emulation.EMULATED_TEST_ENV.items())
+            qemu = emulation.registered_qemu(arch).line()
+            print(f"{arch} runs under emulation ({qemu}), far slower; its suites run with {settings}", flush=True)
+        if subprocess.run(command, env=env, check=False).returncode != 0:
+            where = f" for {arch}" if arch else ""
+            raise ContainerError(f"cibuildwheel failed{where}: its output above names the build and the step")
 
 
 def main() -> int:
@@ -107,9 +150,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sdist", type=Path, help="build from this sdist (default: build one from the checkout)")
     parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT, help="where wheels go (%(default)s)")
+    parser.add_argument(
+        "--archs", metavar="ARCHS", help="cibuildwheel's architectures, comma-separated (default: this machine's)"
+    )
     parser.add_argument("selectors", nargs="*", metavar="SELECTOR", help="cibuildwheel build selectors")
     args = parser.parse_args()
-    return run_main(lambda: build_in_containers(args.sdist, args.output_dir, args.selectors))
+    return run_main(lambda: build_in_containers(args.sdist, args.output_dir, args.selectors, args.archs))
 
 
 if __name__ == "__main__":
