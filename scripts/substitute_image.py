@@ -235,11 +235,11 @@ def foreign_rust(architecture: Architecture) -> ImageRust:
         result = run_tool(command, timeout=900)
         if result.returncode != 0:
             raise PreflightError(f"`{' '.join(command)}` failed: {last_line(result.stderr)}")
-    sysroot = installed()
-    manifest = sysroot / "lib/rustlib/multirust-channel-manifest.toml" if sysroot else None
-    if sysroot is None or manifest is None or not (sysroot / "bin" / "cargo").is_file() or not manifest.is_file():
-        raise PreflightError(f"rustup installed no complete {toolchain}: `rustup toolchain uninstall {toolchain}`")
+    sysroot = installed() or Path("/nonexistent")
     # The release manifest (versions, dates, hashes of every component) identifies the build.
+    manifest = sysroot / "lib/rustlib/multirust-channel-manifest.toml"
+    if not ((sysroot / "bin" / "cargo").is_file() and manifest.is_file()):
+        raise PreflightError(f"rustup installed no complete {toolchain}: `rustup toolchain uninstall {toolchain}`")
     return ImageRust(sysroot, f"{toolchain} {file_sha256(manifest)}")
 
 
