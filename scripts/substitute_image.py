@@ -47,28 +47,26 @@ Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the b
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fnmatch
 import functools
 import hashlib
-import io
 import json
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import debian_roots
 import emulation
+import image_archive
 from debian_roots import ARCHITECTURES, Architecture
 from docker_wheels import require_docker
+from image_archive import load_image, write_layer
 from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
 from project import CACHE_DIR, REPO, file_sha256, last_line, run_tool
 from release_errors import ContainerError, PreflightError, UsageError, run_main
@@ -86,11 +84,8 @@ UTILITY_PYTHON_DIR = "cp39-cp39"
 # Always in the root filesystem: the CA store, and gcc with the C library's development files,
 # which rustc links with. The libraries the copied interpreters and Rust need are added to these.
 BASE_PACKAGES = ("ca-certificates", "gcc", "libc6-dev")
-# Copied trees that no build or test reads: they only make the image bigger.
-EXCLUDED_FROM_PREFIXES = ("lib/python3.*/site-packages/*", "lib/python3.*/test", "share/doc", "share/man")
 LOCAL_CERTIFICATES = Path("/usr/local/share/ca-certificates")
 SYSTEM_CERTIFICATES = "/etc/ssl/certs/ca-certificates.crt"  # Debian's store, local CAs included
-IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # Docker's default for Linux
 # Standard output carries the image name alone, for $(...); everything else goes to standard error.
 say = functools.partial(print, file=sys.stderr, flush=True)
 
@@ -386,7 +381,10 @@ def image_key(inputs: ImageInputs) -> str:
     """A digest of every input of the image, so a changed input gives a new tag."""
     certificates = local_certificates()
     facts = {
-        "script": Path(__file__).read_text(encoding="utf-8"),
+        "scripts": [
+            Path(__file__).read_text(encoding="utf-8"),
+            Path(image_archive.__file__).read_text(encoding="utf-8"),
+        ],
         "suite": inputs.suite,
         "architecture": inputs.architecture.machine,
         "interpreters": [(entry.directory, entry.version, str(entry.executable)) for entry in inputs.interpreters],
@@ -407,92 +405,6 @@ def docker(*arguments: str) -> subprocess.CompletedProcess[str]:
         message = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:] or ["failed"]
         raise ContainerError(f"docker {arguments[0]} failed: {message[0]}")
     return result
-
-
-def add_tree(archive: tarfile.TarFile, source: Path, name: str, added: set[str]) -> None:
-    """Add SOURCE to ARCHIVE as NAME, with its parents, skipping what is already there or excluded."""
-
-    def add(path: Path, arcname: PurePosixPath) -> None:
-        if str(arcname) not in added:
-            added.add(str(arcname))
-            archive.add(path, arcname=str(arcname), recursive=False)
-
-    def excluded(relative: Path) -> bool:
-        return any(fnmatch.fnmatch(relative.as_posix(), pattern) for pattern in EXCLUDED_FROM_PREFIXES)
-
-    target = PurePosixPath(name)
-    for parent in reversed(target.parents[:-1]):  # the directories above NAME, outermost first
-        add(Path("/") / parent, parent)
-    for directory, subdirectories, files in os.walk(source):
-        here = Path(directory)
-        relative = here.relative_to(source)
-        add(here, target / relative.as_posix())
-        # os.walk lists links to directories with the directories, but does not enter them.
-        links = [entry for entry in subdirectories if (here / entry).is_symlink()]
-        subdirectories[:] = sorted(e for e in subdirectories if e not in links and not excluded(relative / e))
-        for entry in sorted([*files, *links]):
-            if not excluded(relative / entry):
-                add(here / entry, target / (relative / entry).as_posix())
-
-
-def write_layer(layer: Path, root: Path, overlay: Path, trees: Iterable[Path]) -> None:
-    """ROOT + OVERLAY + the host TREES (at their own paths) as the one file-system layer LAYER.
-
-    Without duplicate paths (Docker refuses those): the first source to name a path wins, so the
-    overlay's files are added before the root filesystem's.
-    """
-    added: set[str] = set()
-    try:
-        with tarfile.open(layer, mode="w", format=tarfile.PAX_FORMAT) as archive:
-            add_tree(archive, overlay, ".", added)
-            for tree in trees:
-                add_tree(archive, tree, tree.relative_to("/").as_posix(), added)
-            add_tree(archive, root, ".", added)
-    except OSError as error:
-        raise ContainerError(f"cannot archive {error.filename or 'a file'} for the image: {error.strerror}") from error
-
-
-def image_archive_members(name: str, layer: Path, architecture: Architecture) -> dict[str, bytes]:
-    """The manifest and configuration of a one-layer image archive (`docker save`'s format) of LAYER."""
-    config = {
-        "architecture": architecture.debian,  # Docker names architectures as Debian does
-        "os": "linux",
-        "config": {"Env": [f"PATH={IMAGE_PATH}"], "Cmd": ["/bin/bash"]},
-        "rootfs": {"type": "layers", "diff_ids": [f"sha256:{file_sha256(layer)}"]},
-    }
-    manifest = [{"Config": "config.json", "RepoTags": [name], "Layers": ["layer.tar"]}]
-    return {"manifest.json": json.dumps(manifest).encode(), "config.json": json.dumps(config).encode()}
-
-
-def load_stage(name: str, layer: Path, architecture: Architecture) -> None:
-    """Load LAYER into Docker as the image NAME of ARCHITECTURE.
-
-    An image archive for `docker load` rather than `docker import`, which Docker engines may label
-    with the host's architecture whatever its --platform says (20.10 does); cibuildwheel runs an
-    aarch64 image with `--platform linux/arm64`, and for an image labelled amd64 it asks the engine
-    to pull one (scripts/tests/test_docker_archs.py checks the label).
-    """
-    command = ["docker", "load", "--quiet"]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as loader:
-        assert loader.stdin is not None
-        assert loader.stderr is not None
-        try:
-            with tarfile.open(fileobj=loader.stdin, mode="w|") as archive:
-                for member, content in image_archive_members(name, layer, architecture).items():
-                    info = tarfile.TarInfo(member)
-                    info.size = len(content)
-                    archive.addfile(info, io.BytesIO(content))
-                archive.add(layer, arcname="layer.tar")
-        except BrokenPipeError:
-            pass  # docker load stopped reading: its error is reported below
-        except BaseException:  # Ctrl-C: docker must not load half an image
-            loader.kill()
-            raise
-        with contextlib.suppress(BrokenPipeError):
-            loader.stdin.close()
-        error_output = loader.stderr.read().decode(errors="replace")
-    if loader.returncode != 0:
-        raise ContainerError(f"docker load failed: {error_output.strip()[-300:]}")
 
 
 def base_root(inputs: ImageInputs) -> Path:
@@ -521,7 +433,7 @@ def build_image(name: str, inputs: ImageInputs) -> None:
             base = f"Debian {inputs.suite} {inputs.architecture.debian}"
             say(f"docker load {stage}: {base} + {len(inputs.trees)} interpreter and Rust trees ...")
             write_layer(layer, root, overlay, inputs.trees)
-            load_stage(stage, layer, inputs.architecture)
+            load_image(stage, layer, inputs.architecture)
         say("finishing in a container: /opt/python venvs with pip and build, auditwheel ...")
         platform = docker_platform(inputs.architecture)
         setup_command = ["docker", "run", "--platform", platform, "--name", container, stage, "/bin/sh", "-c"]

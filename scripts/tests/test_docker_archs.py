@@ -21,8 +21,9 @@ import pytest
 from conftest import REPO
 from debian_roots import ARCHITECTURES
 from docker_wheels import cibuildwheel_command, emulated, split_archs
+from image_archive import load_image
 from release_errors import PreflightError, UsageError
-from substitute_image import cibuildwheel_linux_directories, image_repository, load_stage
+from substitute_image import cibuildwheel_linux_directories, image_repository
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -103,7 +104,7 @@ def test_the_loaded_stage_says_arm64_so_docker_runs_it_as_such(tmp_path: Path) -
     with tarfile.open(layer, "w") as archive:
         archive.add(content / "hello", arcname="hello")
     name = f"pyo3-showcase/label-test:{uuid.uuid4().hex[:12]}"
-    load_stage(name, layer, ARCHITECTURES["aarch64"])
+    load_image(name, layer, ARCHITECTURES["aarch64"])
     try:
         inspect = ["docker", "image", "inspect", name, "--format", "{{.Os}}/{{.Architecture}}"]
         assert subprocess.run(inspect, capture_output=True, text=True, check=True).stdout.strip() == "linux/arm64"
