@@ -17,13 +17,15 @@ the hosted Linux job runs that same command.
      manylinux and musllinux, as the hosted job does;
    - SOURCE_DATE_EPOCH, unless set: the sdist's own time (maturin stamps it on every member), so
      two builds of one sdist give wheels with the same archive times;
-   - --archs ARCHS (cibuildwheel's own option; comma-separated: aarch64, or x86_64,aarch64): one
-     cibuildwheel run per architecture. One that this machine runs only under QEMU (aarch64 on
-     x86_64: cibuildwheel's documented way, with QEMU registered through binfmt_misc) needs that
-     registration (scripts/emulation.py says what is missing), and its suites get the emulated test
-     settings (scripts/emulation.py's EMULATED_TEST_ENV, which [tool.cibuildwheel] environment-pass
-     lets into the containers), so that no pure-Python reference comparison times out. Without
-     --archs, cibuildwheel builds for this machine's architecture, as the hosted jobs do.
+   - --archs ARCHS (cibuildwheel's own option, read as it reads it: aarch64, x86_64,aarch64, all):
+     one cibuildwheel run per architecture, each of which may build nothing of a selection meant
+     for another. One that this machine runs only under QEMU (aarch64 on x86_64: cibuildwheel's
+     documented way, with QEMU registered through binfmt_misc) needs that registration
+     (scripts/emulation.py says what is missing), and its suites get the emulated test settings
+     (scripts/emulation.py's EMULATED_TEST_ENV, which [tool.cibuildwheel] environment-pass lets
+     into the containers; a native run gets none of them), so that no pure-Python reference
+     comparison times out. Without --archs, cibuildwheel builds for this machine's architecture,
+     as the hosted jobs do.
    Images are the official ones cibuildwheel pins by digest; cibuildwheel's own variables
    (CIBW_MANYLINUX_X86_64_IMAGE and the like) point it at others (scripts/substitute_image.py).
 Wheels land in DIR (default: wheelhouse/ in the checkout), beside whatever is already there.
@@ -44,16 +46,11 @@ from pathlib import Path
 
 import emulation
 from build_sdist import build_sdist, check_sdist_contents
-from interpreters import HOST_MACHINE
 from project import REPO
 from release_errors import ContainerError, UsageError, run_main
 
 SDIST_DIR = REPO / "target" / "docker-sdist"
 DEFAULT_OUTPUT = REPO / "wheelhouse"
-
-
-# cibuildwheel's --archs words that name no one architecture: each is passed on as it is, in one run.
-ARCHS_KEYWORDS = ("auto", "auto64", "auto32", "native", "all")
 
 
 def cibuildwheel_command(sdist: Path, output_dir: Path, arch: str | None = None) -> list[str]:
@@ -63,19 +60,40 @@ def cibuildwheel_command(sdist: Path, output_dir: Path, arch: str | None = None)
     return [*command, str(sdist)]
 
 
-def emulated(arch: str, host: str = HOST_MACHINE) -> bool:
-    """Whether HOST runs ARCH's programs only under QEMU: not its own architecture, nor i686 on x86_64."""
-    return arch not in ARCHS_KEYWORDS and arch != host and (host, arch) != ("x86_64", "i686")
+def native_archs() -> set[str]:
+    """The Linux architectures this machine runs without emulation, as cibuildwheel's `auto` picks them."""
+    from cibuildwheel.architecture import Architecture  # noqa: PLC0415 - the nox session installs it
+
+    return {arch.value for arch in Architecture.auto_archs("linux")}
+
+
+def emulated(arch: str, native: set[str]) -> bool:
+    """Whether ARCH's programs run here only under QEMU: it is none of the NATIVE ones."""
+    return arch not in native
 
 
 def split_archs(archs: str | None) -> list[str | None]:
-    """The cibuildwheel runs --archs asks for, one architecture (or keyword) each; [None] for one default run."""
+    """The cibuildwheel runs --archs asks for: one per Linux architecture; [None], one run of its default.
+
+    ARCHS is read as cibuildwheel reads it: commas or spaces, any case, keywords such as `all` expanded.
+    """
     if archs is None:
         return [None]
-    chosen = [arch.strip() for arch in archs.split(",") if arch.strip()]
-    if not chosen:
-        raise UsageError(f"--archs {archs!r} names no architecture: give aarch64, x86_64,aarch64 or the like")
-    return list(dict.fromkeys(chosen))
+    from cibuildwheel.architecture import Architecture  # noqa: PLC0415
+    from cibuildwheel.errors import ConfigurationError  # noqa: PLC0415
+
+    try:
+        chosen = Architecture.parse_config(archs.strip(), "linux")
+    except ConfigurationError as error:
+        raise UsageError(
+            f"--archs {archs!r}: {error}; Linux has {', '.join(Architecture.all_archs('linux'))}"
+        ) from error
+    if not chosen or not chosen <= Architecture.all_archs("linux"):
+        others = ", ".join(sorted(arch.value for arch in chosen - Architecture.all_archs("linux"))) or "none"
+        raise UsageError(
+            f"--archs {archs!r} names no Linux architecture (not Linux: {others}): give aarch64 or the like"
+        )
+    return sorted(arch.value for arch in chosen)
 
 
 def sdist_epoch(sdist: Path) -> int:
@@ -115,15 +133,34 @@ def require_docker() -> None:
         raise UsageError("no Docker engine is reachable: start it (`docker info` must work), then re-run")
 
 
+def wheels_in(directory: Path) -> dict[Path, int]:
+    """The wheels in DIRECTORY, each with its modification time: what a run added or replaced shows."""
+    return {wheel: wheel.stat().st_mtime_ns for wheel in directory.glob("*.whl")} if directory.is_dir() else {}
+
+
+def run_environment(base: dict[str, str], arch: str | None, native: set[str], several: bool) -> dict[str, str]:
+    """BASE for the run of ARCH: the emulated suite settings for an emulated one, none of them for a native one.
+
+    With SEVERAL runs, a selection may choose nothing for one architecture (cp313-manylinux_aarch64
+    in the x86_64 run): cibuildwheel may then build nothing there (its allow-empty option), and the
+    caller checks that the runs built something in all.
+    """
+    env = {key: value for key, value in base.items() if key not in emulation.EMULATED_TEST_ENV}
+    if arch and emulated(arch, native):
+        env.update(emulation.EMULATED_TEST_ENV)
+    if several:
+        env["CIBW_ALLOW_EMPTY"] = "1"
+    return env
+
+
 def build_in_containers(
     given_sdist: Path | None, output_dir: Path, selectors: Sequence[str], archs: str | None = None
 ) -> None:
     """Build the sdist unless given, then run cibuildwheel on it per architecture; ContainerError if one fails."""
     require_docker()
-    runs = split_archs(archs)
-    for arch in runs:  # before any build: a missing QEMU is a one-line answer, not an hour's wait
-        if arch and emulated(arch):
-            emulation.registered_qemu(arch)
+    runs, native = split_archs(archs), native_archs()
+    # Before any build: a missing QEMU is a one-line answer, not an hour's wait.
+    emulators = {arch: emulation.registered_qemu(arch) for arch in runs if arch and emulated(arch, native)}
     if given_sdist is None:
         sdist = build_sdist(REPO, SDIST_DIR)
         check_sdist_contents(sdist, REPO)
@@ -131,18 +168,23 @@ def build_in_containers(
         sdist = given_sdist.resolve()
     else:
         raise UsageError(f"{given_sdist} does not exist: pass the path of an sdist (.tar.gz)")
+    before = wheels_in(output_dir)
     for arch in runs:
-        env = cibuildwheel_environment(os.environ, sdist, selectors)
+        base = cibuildwheel_environment(os.environ, sdist, selectors)
+        env = run_environment(base, arch, native, several=len(runs) > 1)
         command = cibuildwheel_command(sdist, output_dir.resolve(), arch)
         print(f"from {sdist.name} (SOURCE_DATE_EPOCH={env['SOURCE_DATE_EPOCH']}): {' '.join(command[1:])}", flush=True)
-        if arch and emulated(arch):
-            env.update(emulation.EMULATED_TEST_ENV)
+        if arch in emulators:
             settings = " ".join(f"{key}={value}" for key, value in emulation.EMULATED_TEST_ENV.items())
-            qemu = emulation.registered_qemu(arch).line()
-            print(f"{arch} runs under emulation ({qemu}), far slower; its suites run with {settings}", flush=True)
+            print(
+                f"{arch} runs under emulation ({emulators[arch].line()}), far slower; its suites run with {settings}",
+                flush=True,
+            )
         if subprocess.run(command, env=env, check=False).returncode != 0:
             where = f" for {arch}" if arch else ""
             raise ContainerError(f"cibuildwheel failed{where}: its output above names the build and the step")
+    if len(runs) > 1 and wheels_in(output_dir) == before:
+        raise ContainerError(f"no wheel built for any of {', '.join(map(str, runs))}: the selectors chose nothing")
 
 
 def main() -> int:

@@ -64,9 +64,13 @@ class Qemu:
         return f"QEMU {version}{warning}"
 
 
+# QEMU names its emulators after its own target names, which for some machines differ from theirs.
+QEMU_TARGETS = {"armv7l": "arm", "i686": "i386"}
+
+
 def handler(machine: str) -> Path:
     """The binfmt_misc entry for MACHINE's programs, as QEMU's packages name it."""
-    return BINFMT_MISC / f"qemu-{machine}"
+    return BINFMT_MISC / f"qemu-{QEMU_TARGETS.get(machine, machine)}"
 
 
 def qemu_problem(machine: str) -> Problem | None:

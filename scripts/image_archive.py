@@ -89,24 +89,44 @@ def load_image(name: str, layer: Path, architecture: Architecture) -> None:
     aarch64 image with `--platform linux/arm64`, and for an image labelled amd64 it asks the engine
     to pull one (scripts/tests/test_docker_archs.py checks the label).
     """
-    command = ["docker", "load", "--quiet"]
-    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as loader:
-        assert loader.stdin is not None
-        assert loader.stderr is not None
-        try:
-            with tarfile.open(fileobj=loader.stdin, mode="w|") as archive:
-                for member, content in image_archive_members(name, layer, architecture).items():
-                    info = tarfile.TarInfo(member)
-                    info.size = len(content)
-                    archive.addfile(info, io.BytesIO(content))
-                archive.add(layer, arcname="layer.tar")
-        except BrokenPipeError:
-            pass  # docker load stopped reading: its error is reported below
-        except BaseException:  # Ctrl-C: docker must not load half an image
-            loader.kill()
-            raise
-        with contextlib.suppress(BrokenPipeError):
-            loader.stdin.close()
-        error_output = loader.stderr.read().decode(errors="replace")
+    try:
+        members = image_archive_members(name, layer, architecture)
+    except OSError as error:
+        raise ContainerError(f"cannot read the image's layer {layer}: {error.strerror}") from error
+    loader = subprocess.Popen(
+        ["docker", "load", "--quiet"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        error_output = feed(loader, members, layer)
+    except BaseException as error:  # Ctrl-C, an unreadable layer: docker must not load half an image
+        loader.kill()
+        loader.wait()
+        if isinstance(error, OSError):
+            raise ContainerError(f"cannot hand the image to docker load: {error.strerror or error}") from error
+        raise
+    finally:
+        for stream in (loader.stdin, loader.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
     if loader.returncode != 0:
         raise ContainerError(f"docker load failed: {error_output.strip()[-300:]}")
+
+
+def feed(loader: subprocess.Popen[bytes], members: dict[str, bytes], layer: Path) -> str:
+    """Write the image archive (MEMBERS, then LAYER) to LOADER, wait for it, and return what it said on stderr."""
+    if loader.stdin is None or loader.stderr is None:
+        raise ContainerError("docker load was started without pipes")
+    try:
+        with tarfile.open(fileobj=loader.stdin, mode="w|") as archive:
+            for member, content in members.items():
+                info = tarfile.TarInfo(member)
+                info.size = len(content)
+                archive.addfile(info, io.BytesIO(content))
+            archive.add(layer, arcname="layer.tar")
+        loader.stdin.close()
+    except BrokenPipeError:
+        pass  # docker load stopped reading: what it says on stderr is the reason
+    error_output = loader.stderr.read().decode(errors="replace")
+    loader.wait()
+    return error_output

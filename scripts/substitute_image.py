@@ -41,7 +41,8 @@ name at once, and a changed interpreter, toolchain, script or cibuildwheel gives
 outdated one is then removed).
 Needs root, debootstrap and a reachable Docker engine; for another architecture, QEMU and rustup.
 Exit codes: 0 built or already there; 3 a missing tool or bad argument; 18 the build failed;
-19 another architecture's programs cannot run here (no QEMU) or its Rust cannot be had.
+19 for another architecture: its programs cannot run here (no QEMU), or rustup, its Rust or its uv
+cannot be had.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ else:  # the release tools run on 3.11+; tomli is tomllib's backport for anyone 
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 DEFAULT_SUITE = "bookworm"
+# Where the x86_64 image was kept before each architecture had a repository of its own.
+UNNAMED_ARCHITECTURE_REPOSITORY = "pyo3-showcase/manylinux-substitute"
 # Where the image keeps what is not an interpreter: tool environment, cibuildwheel's constraints.
 INTERNAL = "/opt/_internal"
 # cibuildwheel runs small helpers with this interpreter in every container (OCIContainer.UTILITY_PYTHON).
@@ -224,17 +227,23 @@ def foreign_rust(architecture: Architecture) -> ImageRust:
                 return Path(line.split()[-1]).resolve()
         return None
 
+    command = ["rustup", "toolchain", "install", toolchain, "--force-non-host", "--profile", "minimal"]
     if installed() is None:
-        say(f"rustup toolchain install {toolchain} ...")
-        command = ["rustup", "toolchain", "install", toolchain, "--force-non-host", "--profile", "minimal"]
-        result = run_tool(command, timeout=900)
+        say(f"{' '.join(command)} ...")
+        try:
+            result = run_tool(command, timeout=900)
+        except subprocess.TimeoutExpired as error:
+            raise PreflightError(f"`{' '.join(command)}` did not finish in 15 minutes") from error
         if result.returncode != 0:
             raise PreflightError(f"`{' '.join(command)}` failed: {last_line(result.stderr)}")
-    sysroot = installed() or Path("/nonexistent")
+    sysroot = installed()
+    incomplete = f"rustup installed no complete {toolchain}: `rustup toolchain uninstall {toolchain}`, then run again"
+    if sysroot is None:
+        raise PreflightError(incomplete)
     # The release manifest (versions, dates, hashes of every component) identifies the build.
     manifest = sysroot / "lib/rustlib/multirust-channel-manifest.toml"
     if not ((sysroot / "bin" / "cargo").is_file() and manifest.is_file()):
-        raise PreflightError(f"rustup installed no complete {toolchain}: `rustup toolchain uninstall {toolchain}`")
+        raise PreflightError(incomplete)
     return ImageRust(sysroot, f"{toolchain} {file_sha256(manifest)}")
 
 
@@ -312,7 +321,8 @@ def uv_binary() -> Path:
 def image_uv(architecture: Architecture) -> Path:
     """The uv the image carries (cibuildwheel's build frontend runs it): this one, or its ARCHITECTURE build.
 
-    Another architecture's comes from the wheel .ci/uv.txt pins, by version and hash.
+    Another architecture's comes from the wheel .ci/uv.txt pins, by version and hash, installed into
+    CACHE_DIR; once it is there (uv's offline check), no index is asked again.
     """
     if architecture.machine == HOST_MACHINE:
         return uv_binary()
@@ -321,7 +331,9 @@ def image_uv(architecture: Architecture) -> Path:
     pins = REPO / ".ci" / "uv.txt"
     command = [str(uv_binary()), "pip", "install", "--quiet", "--target", str(target), "--only-binary", ":all:"]
     command += ["--python-platform", f"{architecture.machine}-manylinux_2_28", "--require-hashes", "-r", str(pins)]
-    installed = run_tool(command)
+    installed = run_tool([*command, "--offline"])
+    if installed.returncode != 0:
+        installed = run_tool(command)
     if installed.returncode != 0 or not binary.is_file():
         raise PreflightError(f"cannot install uv for {architecture.machine} from {pins}: {last_line(installed.stderr)}")
     return binary
@@ -388,6 +400,10 @@ def image_key(inputs: ImageInputs) -> str:
         "suite": inputs.suite,
         "architecture": inputs.architecture.machine,
         "interpreters": [(entry.directory, entry.version, str(entry.executable)) for entry in inputs.interpreters],
+        # A root filesystem is copied whole: what it holds is an input too (a re-provisioned root).
+        "roots": sorted(
+            {file_sha256(entry.tree / "var/lib/dpkg/status") for entry in inputs.interpreters if entry.own_root}
+        ),
         "rust": [str(inputs.rust.sysroot), inputs.rust.version],
         "constraints": sorted(
             (path.name, path.read_text(encoding="utf-8")) for path in cibuildwheel_constraints_dir().glob("*.txt")
@@ -426,7 +442,8 @@ def build_image(name: str, inputs: ImageInputs) -> None:
     stage = f"{name}-stage"
     container = f"pyo3-showcase-substitute-setup-{os.getpid()}"
     try:
-        with tempfile.TemporaryDirectory(prefix="substitute-image-") as work_dir:
+        # The layer is a few GB: beside the caches, not in a temporary file system that may be memory.
+        with tempfile.TemporaryDirectory(prefix="substitute-image-", dir=CACHE_DIR) as work_dir:
             overlay, layer = Path(work_dir) / "overlay", Path(work_dir) / "layer.tar"
             overlay.mkdir()
             write_overlay(overlay, inputs.rust.sysroot, inputs.uv)
@@ -452,10 +469,14 @@ def build_image(name: str, inputs: ImageInputs) -> None:
 
 def remove_older_images(keep: str, machine: str) -> None:
     """Remove the images an earlier version of the inputs made: each is a few GB, and none is used again."""
-    listing = ["docker", "images", image_repository(machine), "--format", "{{.Repository}}:{{.Tag}}"]
-    for old in (tag for tag in run_tool(listing).stdout.split() if tag != keep):
-        if run_tool(["docker", "rmi", old]).returncode == 0:
-            say(f"removed the outdated {old}")
+    repositories = [image_repository(machine)]
+    if machine == "x86_64":
+        repositories.append(UNNAMED_ARCHITECTURE_REPOSITORY)
+    for repository in repositories:
+        listing = ["docker", "images", repository, "--format", "{{.Repository}}:{{.Tag}}"]
+        for old in (tag for tag in run_tool(listing).stdout.split() if tag != keep):
+            if run_tool(["docker", "rmi", old]).returncode == 0:
+                say(f"removed the outdated {old}")
 
 
 def describe(interpreters: list[ImageInterpreter], found: list[Interpreter]) -> None:

@@ -9,21 +9,25 @@ hour under emulation: it is the README's own command, measured there.
 
 from __future__ import annotations
 
+import platform
 import subprocess
 import sys
 import tarfile
 import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import docker_wheels
 import emulation
 import pytest
 from conftest import REPO
 from debian_roots import ARCHITECTURES
-from docker_wheels import cibuildwheel_command, emulated, split_archs
+from docker_wheels import cibuildwheel_command, emulated, native_archs, split_archs
 from image_archive import load_image
-from release_errors import PreflightError, UsageError
-from substitute_image import cibuildwheel_linux_directories, image_repository
+from release_errors import ContainerError, PreflightError, UsageError
+from substitute_image import cibuildwheel_linux_directories
+from test_emulation import binfmt_misc
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -31,26 +35,27 @@ else:
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
 
+X86_64_HOST = {"x86_64", "i686"}  # what cibuildwheel's `auto` picks on x86_64: 32-bit x86 runs natively
+
+
 @pytest.mark.parametrize(
-    ("host", "arch", "expected"),
-    [
-        ("x86_64", "aarch64", True),
-        ("x86_64", "x86_64", False),
-        ("x86_64", "i686", False),  # 32-bit x86 runs natively on x86_64
-        ("aarch64", "x86_64", True),
-        ("aarch64", "aarch64", False),
-        ("x86_64", "native", False),  # keywords name no architecture of their own
-    ],
+    ("arch", "expected"), [("aarch64", True), ("ppc64le", True), ("x86_64", False), ("i686", False)]
 )
-def test_only_another_architecture_runs_under_emulation(host: str, arch: str, expected: bool) -> None:
-    assert emulated(arch, host) is expected
+def test_only_another_architecture_runs_under_emulation(arch: str, expected: bool) -> None:
+    assert emulated(arch, X86_64_HOST) is expected
 
 
-def test_each_architecture_is_a_cibuildwheel_run_of_its_own() -> None:
+def test_this_machine_runs_its_own_architecture_natively() -> None:
+    assert platform.machine() in native_archs()
+
+
+def test_archs_are_read_as_cibuildwheel_reads_them() -> None:
     assert split_archs(None) == [None], "without --archs, one run: cibuildwheel's default"
-    assert split_archs("x86_64, aarch64,aarch64") == ["x86_64", "aarch64"]
-    with pytest.raises(UsageError, match="names no architecture"):
-        split_archs(" , ")
+    assert split_archs("x86_64, AARCH64 aarch64") == ["aarch64", "x86_64"]
+    assert {"aarch64", "ppc64le", "s390x", "x86_64"} <= set(split_archs("all"))
+    for wrong in (" , ", "sparc", "universal2"):  # nothing; no architecture; macOS's, not Linux's
+        with pytest.raises(UsageError, match="--archs"):
+            split_archs(wrong)
     command = cibuildwheel_command(Path("dist/p.tar.gz"), Path("wheelhouse"), "aarch64")
     assert command[1:] == [
         "-m",
@@ -70,6 +75,7 @@ def test_without_qemu_an_emulated_arch_is_refused_before_anything_is_built(
 ) -> None:
     monkeypatch.setattr(emulation, "BINFMT_MISC", tmp_path / "absent")
     monkeypatch.setattr(docker_wheels, "require_docker", lambda: None)
+    monkeypatch.setattr(docker_wheels, "native_archs", lambda: X86_64_HOST)
 
     def build_sdist(*_: object) -> Path:
         raise AssertionError("the sdist was built before QEMU was checked")
@@ -77,6 +83,73 @@ def test_without_qemu_an_emulated_arch_is_refused_before_anything_is_built(
     monkeypatch.setattr(docker_wheels, "build_sdist", build_sdist)
     with pytest.raises(PreflightError, match=r"binfmt_misc is not mounted.*mount -t binfmt_misc"):
         docker_wheels.build_in_containers(None, tmp_path, [], "x86_64,aarch64")
+
+
+def an_sdist(directory: Path) -> Path:
+    """A .tar.gz with a PKG-INFO, as far as scripts/docker_wheels.py reads an sdist."""
+    sdist = directory / "pyo3_showcase-0.1.0.tar.gz"
+    pkg_info = directory / "PKG-INFO"
+    pkg_info.write_text("Metadata-Version: 2.4\nName: pyo3-showcase\nVersion: 0.1.0\n")
+    with tarfile.open(sdist, "w:gz") as archive:
+        archive.add(pkg_info, arcname="pyo3_showcase-0.1.0/PKG-INFO")
+    return sdist
+
+
+@dataclass
+class Cibuildwheel:
+    """Stands in for the cibuildwheel process: records each run, and builds a wheel for BUILDS_FOR."""
+
+    output_dir: Path
+    builds_for: set[str]
+    runs: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def run(self, command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        if "cibuildwheel" not in command:
+            return REAL_RUN(command, **options)  # QEMU's --version, for one
+        arch = command[command.index("--archs") + 1]
+        self.runs.append((arch, options["env"]))
+        if arch in self.builds_for:
+            (self.output_dir / f"pyo3_showcase-0.1.0-cp310-abi3-manylinux_2_28_{arch}.whl").write_bytes(b"")
+        return subprocess.CompletedProcess(command, 0)
+
+
+REAL_RUN = subprocess.run
+
+
+def two_arch_build(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, builds_for: set[str]) -> Cibuildwheel:
+    """--archs x86_64,aarch64 with one selector, QEMU registered and a user's own emulated setting exported."""
+    binfmt_misc(tmp_path, monkeypatch, version="10.0.2")
+    monkeypatch.setattr(docker_wheels, "require_docker", lambda: None)
+    monkeypatch.setattr(docker_wheels, "native_archs", lambda: X86_64_HOST)
+    monkeypatch.setenv("PYO3_SHOWCASE_LARGE_TEXT_MIB", "9")
+    output_dir = tmp_path / "wheelhouse"
+    output_dir.mkdir()
+    cibuildwheel = Cibuildwheel(output_dir, builds_for)
+    monkeypatch.setattr(subprocess, "run", cibuildwheel.run)
+    sdist = an_sdist(tmp_path)
+    docker_wheels.build_in_containers(sdist, output_dir, ["cp313-manylinux_aarch64"], "x86_64,aarch64")
+    return cibuildwheel
+
+
+def test_each_architecture_is_a_run_of_its_own_and_only_the_emulated_one_is_scaled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cibuildwheel = two_arch_build(tmp_path, monkeypatch, builds_for={"aarch64"})
+    assert [arch for arch, _ in cibuildwheel.runs] == ["aarch64", "x86_64"]
+    environments = dict(cibuildwheel.runs)
+    for key, value in emulation.EMULATED_TEST_ENV.items():
+        assert environments["aarch64"][key] == value
+        assert key not in environments["x86_64"], "a native run gets no emulated setting, not even the caller's"
+    # The selector chooses nothing for x86_64: that run may build nothing, the two together must not.
+    assert all(
+        env["CIBW_ALLOW_EMPTY"] == "1" and env["CIBW_BUILD"] == "cp313-manylinux_aarch64"
+        for env in environments.values()
+    )
+
+
+def test_runs_that_build_nothing_at_all_fail(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ContainerError, match="no wheel built for any of aarch64, x86_64"):
+        two_arch_build(tmp_path, monkeypatch, builds_for=set())
 
 
 def test_the_containers_are_let_see_the_emulated_suite_settings() -> None:
@@ -91,7 +164,6 @@ def test_cibuildwheel_knows_the_aarch64_directories_the_image_fills() -> None:
     assert directories["cp313"][0] == "cp313-cp313"
     assert directories["pp311"][0].startswith("pp311-pypy311_pp")
     assert directories.keys() == cibuildwheel_linux_directories("x86_64").keys()
-    assert image_repository("aarch64") != image_repository("x86_64"), "each keeps only its newest image"
 
 
 def test_the_loaded_stage_says_arm64_so_docker_runs_it_as_such(tmp_path: Path) -> None:
