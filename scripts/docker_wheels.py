@@ -86,7 +86,7 @@ def split_archs(archs: str | None) -> list[str | None]:
         chosen = Architecture.parse_config(archs.strip(), "linux")
     except ConfigurationError as error:
         raise UsageError(
-            f"--archs {archs!r}: {error}; Linux has {', '.join(Architecture.all_archs('linux'))}"
+            f"--archs {archs!r}: {error}; Linux has {', '.join(sorted(Architecture.all_archs('linux')))}"
         ) from error
     if not chosen or not chosen <= Architecture.all_archs("linux"):
         others = ", ".join(sorted(arch.value for arch in chosen - Architecture.all_archs("linux"))) or "none"
