@@ -3,7 +3,8 @@
 Used for the interpreters provided offline (scripts/provision_interpreters.py) and for the base of
 the substitute manylinux image (scripts/substitute_image.py). A root filesystem is built once into
 CACHE_DIR/<name>, in a .partial directory renamed when complete, and reused while it holds every
-package asked for. debootstrap needs root, and patchelf is needed to run its programs on the host.
+package asked for that its suite has (the packages a suite lacks are recorded, so that asking for
+them again does not rebuild it). debootstrap needs root, and patchelf is needed to run its programs on the host.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from pathlib import Path
 
 from project import CACHE_DIR, last_line, run_tool
 
-COMPLETE = ".pyo3-showcase-complete"  # lists the packages a finished root filesystem holds
+# Lists the packages a finished root filesystem holds, then, each after ABSENT_MARK, those its suite
+# lacks: asked for again, they are known to be missing, and the root is not built again for them.
+COMPLETE = ".pyo3-showcase-complete"
+ABSENT_MARK = "!"
 # debootstrap's complaint about packages the suite does not have: "Couldn't find these debs: a b".
 MISSING_DEBS = re.compile(r"Couldn't find these debs: (.+)")
 
@@ -98,8 +102,11 @@ def build(name: str, suite: str, packages: Iterable[str], architecture: str | No
     root = CACHE_DIR / name
     packages = sorted(set(packages))
     complete = root / COMPLETE
-    if complete.exists() and set(packages) <= set(complete.read_text().split()):
-        return RootFilesystem(root, frozenset())
+    if complete.exists():
+        words = complete.read_text().split()
+        known_absent = {word.removeprefix(ABSENT_MARK) for word in words if word.startswith(ABSENT_MARK)}
+        if set(packages) <= set(words) | known_absent:
+            return RootFilesystem(root, frozenset(set(packages) & known_absent))
     partial = root.with_name(root.name + ".partial")
     absent: set[str] = set()
     wanted = packages
@@ -115,7 +122,8 @@ def build(name: str, suite: str, packages: Iterable[str], architecture: str | No
         if result.returncode == 0:
             shutil.rmtree(root, ignore_errors=True)
             partial.rename(root)
-            complete.write_text("\n".join(wanted) + "\n")
+            record = [*wanted, *(ABSENT_MARK + package for package in sorted(absent))]
+            complete.write_text("\n".join(record) + "\n")
             return RootFilesystem(root, frozenset(absent))
         unknown = MISSING_DEBS.search(result.stdout + result.stderr)
         failure = last_line(result.stdout + result.stderr)
