@@ -10,7 +10,6 @@ pinned in pyproject.toml's [dependency-groups] (nox itself in the header above, 
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import sys
@@ -157,12 +156,7 @@ def docker(session: nox.Session) -> None:
 def substitute_image(session: nox.Session) -> None:
     """Where no image can be pulled: build a manylinux-layout image to run `docker` against."""
     install_groups(session)
-    # The interpreters of the image's architecture: `-- --arch aarch64` provisions the aarch64 ones.
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--arch")
-    chosen = parser.parse_known_args(session.posargs)[0].arch
-    session.run("python", "scripts/provision_interpreters.py", *(["--arch", chosen] if chosen else []))
-    session.run("python", "scripts/substitute_image.py", *session.posargs)
+    session.run("python", "scripts/substitute_image.py", "--provision", *session.posargs)
 
 
 @nox.session

@@ -60,16 +60,22 @@ def cibuildwheel_command(sdist: Path, output_dir: Path, arch: str | None = None)
     return [*command, str(sdist)]
 
 
+# A 32-bit architecture whose programs the 64-bit one runs itself, without QEMU: cibuildwheel builds
+# i686 on x86_64 natively, though its `auto` no longer picks it.
+NATIVE_32_BIT = {"x86_64": "i686"}
+
+
 def native_archs() -> set[str]:
-    """The Linux architectures this machine runs without emulation, as cibuildwheel's `auto` picks them."""
+    """The Linux architectures this machine runs without emulation: its own, and i686 on x86_64.
+
+    Any other runs under QEMU (aarch64 on x86_64).
+    """
     from cibuildwheel.architecture import Architecture  # noqa: PLC0415 - the nox session installs it
 
-    return {arch.value for arch in Architecture.auto_archs("linux")}
-
-
-def emulated(arch: str, native: set[str]) -> bool:
-    """Whether ARCH's programs run here only under QEMU: it is none of the NATIVE ones."""
-    return arch not in native
+    own = Architecture.native_arch("linux")
+    if own is None:
+        raise UsageError("cibuildwheel knows no Linux architecture of this machine: it builds no Linux wheels here")
+    return {own.value, *([NATIVE_32_BIT[own.value]] if own.value in NATIVE_32_BIT else [])}
 
 
 def split_archs(archs: str | None) -> list[str | None]:
@@ -146,7 +152,7 @@ def run_environment(base: dict[str, str], arch: str | None, native: set[str], se
     caller checks that the runs built something in all.
     """
     env = {key: value for key, value in base.items() if key not in emulation.EMULATED_TEST_ENV}
-    if arch and emulated(arch, native):
+    if arch and arch not in native:
         env.update(emulation.EMULATED_TEST_ENV)
     if several:
         env["CIBW_ALLOW_EMPTY"] = "1"
@@ -160,7 +166,7 @@ def build_in_containers(
     require_docker()
     runs, native = split_archs(archs), native_archs()
     # Before any build: a missing QEMU is a one-line answer, not an hour's wait.
-    emulators = {arch: emulation.registered_qemu(arch) for arch in runs if arch and emulated(arch, native)}
+    emulators = {arch: emulation.registered_qemu(arch) for arch in runs if arch and arch not in native}
     if given_sdist is None:
         sdist = build_sdist(REPO, SDIST_DIR)
         check_sdist_contents(sdist, REPO)

@@ -69,10 +69,15 @@ def write_layer(layer: Path, root: Path, overlay: Path, trees: Iterable[Path]) -
         raise ContainerError(f"cannot archive {error.filename or 'a file'} for the image: {error.strerror}") from error
 
 
+def docker_platform(architecture: Architecture) -> str:
+    """The image platform of ARCHITECTURE as Docker names it (linux/arm64)."""
+    return f"linux/{architecture.debian}"  # Docker names architectures as Debian does
+
+
 def image_archive_members(name: str, layer: Path, architecture: Architecture) -> dict[str, bytes]:
     """The manifest and configuration of a one-layer image archive (`docker save`'s format) of LAYER."""
     config = {
-        "architecture": architecture.debian,  # Docker names architectures as Debian does
+        "architecture": architecture.debian,  # as in docker_platform
         "os": "linux",
         "config": {"Env": [f"PATH={IMAGE_PATH}"], "Cmd": ["/bin/bash"]},
         "rootfs": {"type": "layers", "diff_ids": [f"sha256:{file_sha256(layer)}"]},

@@ -1,11 +1,15 @@
 """Build a stand-in for cibuildwheel's manylinux image on a machine that cannot pull the real one.
 
-Usage: python scripts/substitute_image.py [--rebuild] [--suite SUITE] [--arch MACHINE]
+Usage: python scripts/substitute_image.py [--provision] [--rebuild] [--suite SUITE] [--arch MACHINE]
 Prints the image's name, for cibuildwheel's own image option:
 
     CIBW_MANYLINUX_X86_64_IMAGE=$(python scripts/substitute_image.py) uv run noxfile.py -s docker -- ...
     CIBW_MANYLINUX_AARCH64_IMAGE=$(python scripts/substitute_image.py --arch aarch64) \
         uv run noxfile.py -s docker -- --archs aarch64 ...
+
+--provision first provides the interpreters of the image's architecture, as
+scripts/provision_interpreters.py [--arch MACHINE] does (`uv run noxfile.py -s substitute-image` passes
+it; its lines go to standard error, so that standard output keeps the image name alone).
 
 Nobody with internet access needs this: cibuildwheel pulls the official manylinux_2_28 image, pinned
 by digest by the cibuildwheel version pyproject.toml pins. This script exists so that the very same
@@ -48,6 +52,7 @@ cannot be had.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import hashlib
 import json
@@ -67,9 +72,10 @@ import emulation
 import image_archive
 from debian_roots import ARCHITECTURES, Architecture
 from docker_wheels import require_docker
-from image_archive import load_image, write_layer
+from image_archive import docker_platform, load_image, write_layer
 from interpreters import HOST_MACHINE, Interpreter, discover, missing_kinds
 from project import CACHE_DIR, REPO, file_sha256, last_line, run_tool
+from provision_interpreters import provision
 from release_errors import ContainerError, PreflightError, UsageError, run_main
 
 if sys.version_info >= (3, 11):
@@ -132,11 +138,6 @@ class ImageInputs:
 def image_repository(machine: str) -> str:
     """The Docker repository of MACHINE's stand-in; each holds only its newest image."""
     return f"pyo3-showcase/manylinux_{machine}-substitute"
-
-
-def docker_platform(architecture: Architecture) -> str:
-    """The image platform of ARCHITECTURE as Docker names it: Docker names architectures as Debian does."""
-    return f"linux/{architecture.debian}"
 
 
 def cibuildwheel_linux_directories(machine: str = HOST_MACHINE) -> dict[str, tuple[str, str]]:
@@ -289,10 +290,9 @@ def build_root_filesystem(suite: str, packages: set[str], architecture: Architec
     """A cached minimal Debian root filesystem of SUITE for ARCHITECTURE with PACKAGES (debootstrap)."""
     if remedy := debian_roots.missing_tools(["debootstrap"]):
         raise UsageError(f"the substitute image starts from a Debian root filesystem: {remedy}")
-    if architecture.machine == HOST_MACHINE:
-        built = debian_roots.build(f"substitute-{suite}", suite, packages)
-    else:
-        built = debian_roots.build(f"substitute-{suite}-{architecture.debian}", suite, packages, architecture.debian)
+    foreign = architecture.debian if architecture.machine != HOST_MACHINE else None
+    name = f"substitute-{suite}-{foreign}" if foreign else f"substitute-{suite}"
+    built = debian_roots.build(name, suite, packages, foreign)
     if built.path is None or built.absent:
         reason = f"it has no {', '.join(sorted(built.absent))}" if built.absent else built.failure
         raise ContainerError(f"debootstrap {suite} failed: {reason}")
@@ -523,8 +523,16 @@ def main() -> int:
     parser.add_argument(
         "--arch", default=HOST_MACHINE, metavar="MACHINE", help="the image's architecture (default: %(default)s)"
     )
+    parser.add_argument("--provision", action="store_true", help="first provide the architecture's interpreters")
     args = parser.parse_args()
-    return run_main(lambda: print(current_image(args.suite, args.arch, rebuild=args.rebuild)))
+
+    def provide_then_build() -> None:
+        if args.provision:
+            with contextlib.redirect_stdout(sys.stderr):
+                provision(None, use_uv=True, suite=None, machine=args.arch, only=[])
+        print(current_image(args.suite, args.arch, rebuild=args.rebuild))
+
+    return run_main(provide_then_build)
 
 
 if __name__ == "__main__":

@@ -90,14 +90,10 @@ def docker_build(tmp_path_factory: pytest.TempPathFactory) -> DockerBuild:
     if reason := skip_reason():
         pytest.skip(reason)
     # As `uv run noxfile.py -s substitute-image` does: the interpreters first, then the image.
-    provision = subprocess.run(
-        [sys.executable, str(SCRIPTS / "provision_interpreters.py")], capture_output=True, text=True, check=False
-    )
-    assert provision.returncode == 0, provision.stdout + provision.stderr
-    image = subprocess.run(
-        [sys.executable, str(SCRIPTS / "substitute_image.py")], capture_output=True, text=True, check=False
-    )
+    command = [sys.executable, str(SCRIPTS / "substitute_image.py"), "--provision"]
+    image = subprocess.run(command, capture_output=True, text=True, check=False)
     assert image.returncode == 0, image.stderr
+    assert len(image.stdout.splitlines()) == 1, f"standard output is the image name alone: {image.stdout!r}"
     listing = ["docker", "run", "--rm", image.stdout.strip(), "ls", "/opt/python"]
     names = subprocess.run(listing, capture_output=True, text=True, check=True).stdout.split()
     # cibuildwheel's directory names (cp314-cp314t) back to its build tags (cp314t); the utility
